@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class SpreadsheetsConfig(AppConfig):
+    name = "dalian_minzheng.spreadsheets"
+    label = "spreadsheets"
+    verbose_name = _("Spreadsheet imports and exports")

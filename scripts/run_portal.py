@@ -1,0 +1,81 @@
+"""`make run`: prepare the database, then run web, worker and beat together until Ctrl-C.
+
+Without DATABASE_URL / REDIS_URL the settings start the embedded PostgreSQL and Redis under var/; their URLs are
+then passed to the three processes so they all use the same ones.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+
+
+def manage(*args: str, env: dict) -> None:
+    subprocess.run([sys.executable, str(ROOT / "manage.py"), *args], cwd=ROOT, env=env, check=True)
+
+
+def main() -> int:
+    env = dict(os.environ)
+    env.setdefault("DJANGO_SETTINGS_MODULE", "dalian_minzheng.settings")
+    env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
+    sys.path.insert(0, str(ROOT))
+    from dalian_minzheng import embedded
+
+    if not env.get("DATABASE_URL"):
+        env["DATABASE_URL"] = embedded.postgres_url()
+        print(f"embedded PostgreSQL: {env['DATABASE_URL']}")
+    if not env.get("REDIS_URL"):
+        env["REDIS_URL"] = embedded.redis_url()
+        print(f"embedded Redis: {env['REDIS_URL']}")
+
+    manage("migrate", "--noinput", env=env)
+    manage("collectstatic", "--noinput", "-v", "0", env=env)
+    manage("load_reference_data", env=env)
+    if env.get("DEMO_DATA", "").lower() in {"1", "true", "yes", "on"}:
+        manage("load_demo_data", env=env)
+
+    processes = {
+        name: subprocess.Popen([str(ROOT / "bin" / name)], cwd=ROOT, env=env, start_new_session=True)
+        for name in ("web", "worker", "beat")
+    }
+    print(f"portal running at http://{env.get('WEB_BIND', '127.0.0.1:8000')}  (Ctrl-C stops web, worker and beat)")
+
+    def stop(*_):
+        for proc in processes.values():
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGTERM)
+        deadline = time.monotonic() + 20
+        for proc in processes.values():
+            try:
+                proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+        print("stopped web, worker and beat")
+
+    def interrupt(*_):
+        raise KeyboardInterrupt
+
+    # `kill` (SIGTERM) stops the portal as cleanly as Ctrl-C does.
+    signal.signal(signal.SIGTERM, interrupt)
+    try:
+        while True:
+            for name, proc in processes.items():
+                if proc.poll() is not None:
+                    print(f"{name} exited with {proc.returncode}; stopping the others", file=sys.stderr)
+                    stop()
+                    return 1
+            time.sleep(1)
+    except KeyboardInterrupt:
+        stop()
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

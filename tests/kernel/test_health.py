@@ -1,0 +1,40 @@
+import pytest
+from django.test import override_settings
+
+
+@pytest.mark.django_db
+def test_healthz_reports_database_and_redis_and_names_missing_worker(client, settings):
+    # No worker runs in this test, so the round trip must fail and be named; the page itself still answers.
+    from dalian_minzheng.core import health
+
+    original = health.WORKER_TIMEOUT_SECONDS
+    health.WORKER_TIMEOUT_SECONDS = 1.0
+    try:
+        response = client.get("/healthz")
+    finally:
+        health.WORKER_TIMEOUT_SECONDS = original
+    body = response.json()
+    assert body["checks"]["database"]["ok"] is True
+    assert body["checks"]["redis"]["ok"] is True
+    assert response.status_code == 503
+    assert body["down"] == ["worker"]
+
+
+@pytest.mark.django_db
+def test_healthz_with_redis_on_closed_port_answers_503_naming_redis(client):
+    with override_settings(REDIS_URL="redis://127.0.0.1:1/0"):
+        response = client.get("/healthz")
+    assert response.status_code == 503
+    body = response.json()
+    assert "redis" in body["down"]
+    assert "Connection" in body["checks"]["redis"]["error"] or "refused" in body["checks"]["redis"]["error"]
+    assert body["checks"]["database"]["ok"] is True
+
+
+def test_healthz_all_up_with_a_real_worker(celery_worker_process, client):
+    celery_worker_process()
+    response = client.get("/healthz")
+    body = response.json()
+    assert response.status_code == 200, body
+    assert body["status"] == "ok"
+    assert body["checks"]["worker"]["ok"] is True
