@@ -1,0 +1,67 @@
+"""How a monthly benefit is computed. The Python here is the reference; set-based SQL (rosters, raises) must give
+the same numbers, and tests compare the two.
+
+- top_up (低保): (standard − per-capita monthly income) × household size, never below zero.
+- fixed_per_person (特困 basic + care amount by care level, the two disability subsidies): amount × persons.
+- banded: see `assistance.services` (bands are configured per programme and district).
+Amounts are rounded to the fen (0.01 yuan), half up.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import Q
+
+from assistance.models import CalculationMethod, Programme, Standard
+
+FEN = Decimal("0.01")
+
+
+def round_fen(value: Decimal) -> Decimal:
+    return value.quantize(FEN, rounding=ROUND_HALF_UP)
+
+
+def standard_for(
+    *, programme: Programme, district_code: str | None, on: dt.date, care_level: str = ""
+) -> Standard | None:
+    """The standard in force on `on`: the district's own if it has one, else the city-wide one."""
+    candidates = (
+        Standard.objects.filter(programme=programme, care_level=care_level, effective_from__lte=on)
+        .filter(Q(division_id=district_code) | Q(division__isnull=True))
+        .order_by("division_id", "-effective_from")  # NULLs sort last in PostgreSQL ascending order
+    )
+    return candidates.first()
+
+
+def top_up(*, standard: Decimal, income_per_capita: Decimal, household_size: int) -> Decimal:
+    gap = max(Decimal("0"), Decimal(standard) - Decimal(income_per_capita))
+    return round_fen(gap * household_size)
+
+
+def fixed_per_person(*, amount: Decimal, persons: int) -> Decimal:
+    return round_fen(Decimal(amount) * persons)
+
+
+def monthly_amount(
+    *,
+    programme: Programme,
+    district_code: str,
+    on: dt.date,
+    household_size: int,
+    income_per_capita: Decimal = Decimal("0"),
+    care_level: str = "",
+) -> Decimal:
+    """Monthly amount for a household under the standards in force on `on` (raises ValueError if none is set)."""
+    base = standard_for(programme=programme, district_code=district_code, on=on)
+    if base is None:
+        raise ValueError(f"no standard for {programme.code} in {district_code} on {on}")
+    if programme.calculation == CalculationMethod.TOP_UP:
+        return top_up(standard=base.amount, income_per_capita=income_per_capita, household_size=household_size)
+    total = fixed_per_person(amount=base.amount, persons=household_size)
+    if care_level:
+        care = standard_for(programme=programme, district_code=district_code, on=on, care_level=care_level)
+        if care is not None:
+            total += fixed_per_person(amount=care.amount, persons=household_size)
+    return total
