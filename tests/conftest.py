@@ -48,7 +48,7 @@ def caseworker(make_user):
 
 @pytest.fixture
 def caseworker_other_district(make_user):
-    return make_user("cw_xigang", "caseworker", "210203008")  # 西岗区
+    return make_user("cw_xigang", "caseworker", "210203001")  # 西岗区 香炉礁街道
 
 
 @pytest.fixture

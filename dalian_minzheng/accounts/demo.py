@@ -12,7 +12,7 @@ from dalian_minzheng.accounts.models import Role, User
 DEMO_ACCOUNTS = [
     # username, role, division code, full name
     ("caseworker", Role.CASEWORKER, "210202001", "王晓红"),  # 中山区 海军广场街道
-    ("caseworker_xg", Role.CASEWORKER, "210203008", "刘建国"),  # 西岗区
+    ("caseworker_xg", Role.CASEWORKER, "210203001", "刘建国"),  # 西岗区 香炉礁街道
     ("district_admin", Role.DISTRICT_ADMIN, "210202", "陈立新"),  # 中山区
     ("city_admin", Role.CITY_ADMIN, "210200", "赵明"),
     ("auditor", Role.AUDITOR, "210200", "孙丽"),
