@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from dalian_minzheng.audit.tracking import audited
@@ -57,6 +58,15 @@ class Programme(models.Model):
     review_months_unstable = models.PositiveSmallIntegerField(
         _("review interval, households with working-age members or unstable income (months)"), default=6
     )
+    # 渐退期: months a household keeps receiving after its income rises above the standard (0: not allowed)
+    phase_out_months = models.PositiveSmallIntegerField(_("phase-out period (months)"), default=0)
+    # Asset rules [config]
+    asset_deposit_months = models.PositiveSmallIntegerField(
+        _("deposits allowed (months of the standard per person)"), default=24
+    )
+    asset_max_homes = models.PositiveSmallIntegerField(_("homes allowed"), default=1)
+    asset_vehicles_allowed = models.BooleanField(_("motor vehicles allowed"), default=False)
+    asset_business_allowed = models.BooleanField(_("registered business allowed"), default=False)
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:
@@ -170,6 +180,13 @@ class Application(models.Model):
     related_staff_note = models.CharField(_("relation to staff"), max_length=200, blank=True)
     due_on = models.DateField(_("decision due on"), null=True, blank=True)
     extended = models.BooleanField(_("deadline extended to 45 working days"), default=False)
+    # 3 working days from acceptance to start the cross-department check; 10 working days for the district decision
+    check_due_on = models.DateField(_("check to start by"), null=True, blank=True)
+    check_started_on = models.DateField(_("check started on"), null=True, blank=True)
+    first_reviewed_on = models.DateField(_("first review on"), null=True, blank=True)
+    first_review_opinion = models.TextField(_("first review opinion"), blank=True)
+    submitted_on = models.DateField(_("submitted to the district on"), null=True, blank=True)
+    decision_due_on = models.DateField(_("district decision due on"), null=True, blank=True)
     household_size = models.PositiveSmallIntegerField(_("household size"), null=True, blank=True)
     monthly_income_per_capita = models.DecimalField(
         _("monthly income per person"), max_digits=10, decimal_places=2, null=True, blank=True
@@ -240,6 +257,9 @@ class Case(models.Model):
     phase_out_until = models.DateField(_("phase-out until"), null=True, blank=True)
     unstable_income = models.BooleanField(_("working-age members or unstable income"), default=False)
     next_review_due = models.DateField(_("next review due"), null=True, blank=True)
+    stop_reason = models.TextField(_("reason for stopping"), blank=True)
+    bank_name = models.CharField(_("bank"), max_length=60, blank=True)
+    bank_account = models.CharField(_("bank account"), max_length=40, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -284,6 +304,7 @@ class CaseAmountChange(models.Model):
         verbose_name = _("amount change")
         verbose_name_plural = _("amount changes")
         ordering = ["case_id", "effective_from", "id"]
+        indexes = [models.Index(fields=["case", "effective_from"], name="amount_change_case_date")]
         constraints = [
             models.UniqueConstraint(
                 fields=["case", "source_ref"], condition=~Q(source_ref=""), name="amount_change_once_per_source"
@@ -345,3 +366,290 @@ class Payment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} · {self.amount}"
+
+
+@audited
+class StandardBand(models.Model):
+    """A banded amount (分档): households whose per-capita income is below `income_below` get `amount` per person.
+
+    Bands of one programme, district and effective date together form the scale; the lowest matching band wins.
+    """
+
+    programme = models.ForeignKey(
+        Programme, verbose_name=_("programme"), on_delete=models.PROTECT, related_name="bands"
+    )
+    division = models.ForeignKey(
+        Division, verbose_name=_("district"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    effective_from = models.DateField(_("effective from"))
+    income_below = models.DecimalField(_("per-capita income below"), max_digits=10, decimal_places=2)
+    amount = models.DecimalField(_("monthly amount per person"), max_digits=10, decimal_places=2)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("standard band")
+        verbose_name_plural = _("standard bands")
+        ordering = ["programme_id", "division_id", "-effective_from", "income_below"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["programme", "division", "effective_from", "income_below"],
+                name="band_unique",
+                nulls_distinct=False,
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.programme} < {self.income_below}: {self.amount}"
+
+
+@audited
+class WorkdayOverride(models.Model):
+    """An official working day or holiday for a date the chinese-calendar package does not know (or gets wrong)."""
+
+    date = models.DateField(_("date"), unique=True)
+    is_workday = models.BooleanField(_("working day"))
+    note = models.CharField(_("note"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("working-day override")
+        verbose_name_plural = _("working-day overrides")
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date} {'workday' if self.is_workday else 'holiday'}"
+
+
+class EventKind(models.TextChoices):
+    ACCEPTED = "accepted", _("Application accepted")
+    DOCUMENTS = "documents", _("Documents updated")
+    RELATED_STAFF = "related_staff", _("Registered as related to staff")
+    HOME_VISIT = "home_visit", _("Home visit recorded")
+    CHECK = "check", _("Cross-department check")
+    FIRST_REVIEW = "first_review", _("First review")
+    NOTICE = "notice", _("Public notice")
+    OBJECTION = "objection", _("Objection")
+    DEMOCRATIC_REVIEW = "democratic_review", _("Democratic appraisal")
+    REINVESTIGATION = "reinvestigation", _("Re-investigation")
+    SUBMITTED = "submitted", _("Submitted to the district")
+    EXTENDED = "extended", _("Deadline extended")
+    APPROVED = "approved", _("Approved")
+    REFUSED = "refused", _("Refused")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+    REVIEW_OPENED = "review_opened", _("Review opened")
+    REVIEW_CLOSED = "review_closed", _("Review decided")
+    AMOUNT = "amount", _("Amount changed")
+    STOPPED = "stopped", _("Payments stopped")
+
+
+class TimelineEvent(models.Model):
+    """Who did what and when, for an application and the case it became. Append-only; not audited row by row
+    because the rows are themselves the record."""
+
+    application = models.ForeignKey(
+        Application, verbose_name=_("application"), on_delete=models.CASCADE, related_name="timeline"
+    )
+    case = models.ForeignKey(
+        Case, verbose_name=_("case"), null=True, blank=True, on_delete=models.CASCADE, related_name="timeline"
+    )
+    division = division_field()
+    kind = models.CharField(_("step"), max_length=20, choices=EventKind.choices)
+    text = models.TextField(_("details"), blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    at = models.DateTimeField(_("at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("timeline event")
+        verbose_name_plural = _("timeline events")
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.get_kind_display()}"
+
+
+@audited
+class HomeVisit(models.Model):
+    """入户调查: at least two staff; income by member and category and assets are IncomeItem / AssetItem rows."""
+
+    application = models.ForeignKey(
+        Application, verbose_name=_("application"), on_delete=models.CASCADE, related_name="visits"
+    )
+    visited_on = models.DateField(_("visited on"))
+    staff_names = models.CharField(_("staff present"), max_length=200, help_text=_("At least two, separated by 、"))
+    living_conditions = models.TextField(_("living conditions"), blank=True)
+    vehicles = models.PositiveSmallIntegerField(_("motor vehicles"), default=0)
+    homes = models.PositiveSmallIntegerField(_("homes owned"), default=0)
+    has_business = models.BooleanField(_("registered business"), default=False)
+    deposits = models.DecimalField(_("deposits and securities (yuan)"), max_digits=12, decimal_places=2, default=0)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("home visit")
+        verbose_name_plural = _("home visits")
+        ordering = ["application_id", "visited_on", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.visited_on} {self.staff_names}"
+
+
+class IncomeCategory(models.TextChoices):
+    WAGES = "wages", _("Wages")
+    BUSINESS = "business", _("Business income")
+    PROPERTY = "property", _("Property income")
+    TRANSFER = "transfer", _("Transfer income")
+    PENSION = "pension", _("Pension")
+    OTHER = "other", _("Other income")
+
+
+@audited
+class IncomeItem(models.Model):
+    visit = models.ForeignKey(HomeVisit, verbose_name=_("home visit"), on_delete=models.CASCADE, related_name="incomes")
+    person = models.ForeignKey(Person, verbose_name=_("member"), on_delete=models.PROTECT, related_name="+")
+    category = models.CharField(_("category"), max_length=12, choices=IncomeCategory.choices)
+    monthly_amount = models.DecimalField(_("monthly amount (yuan)"), max_digits=10, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("income")
+        verbose_name_plural = _("incomes")
+        ordering = ["visit_id", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_category_display()} {self.monthly_amount}"
+
+
+class NoticeStatus(models.TextChoices):
+    OPEN = "open", _("On notice")
+    CLOSED = "closed", _("Ended without objection")
+    OBJECTED = "objected", _("Ended with objections")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+@audited
+class PublicNotice(models.Model):
+    """公示 in the community for 7 days. The public name is stored masked, so public pages never touch a full name."""
+
+    application = models.ForeignKey(
+        Application, verbose_name=_("application"), on_delete=models.CASCADE, related_name="notices"
+    )
+    division = models.ForeignKey(Division, verbose_name=_("community"), on_delete=models.PROTECT, related_name="+")
+    public_name = models.CharField(_("name as published"), max_length=50)
+    household_size = models.PositiveSmallIntegerField(_("household size"))
+    amount = models.DecimalField(_("proposed monthly amount"), max_digits=10, decimal_places=2)
+    starts_on = models.DateField(_("notice from"))
+    ends_on = models.DateField(_("notice until"))
+    status = models.CharField(_("status"), max_length=12, choices=NoticeStatus.choices, default=NoticeStatus.OPEN)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("public notice")
+        verbose_name_plural = _("public notices")
+        ordering = ["-starts_on", "-id"]
+        indexes = [
+            models.Index(fields=["division"], name="notice_division_prefix", opclasses=["varchar_pattern_ops"]),
+            models.Index(fields=["ends_on"], name="notice_ends_on"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.public_name} {self.starts_on}–{self.ends_on}"
+
+    @property
+    def programme(self) -> Programme:
+        return self.application.programme
+
+
+class ObjectionOutcome(models.TextChoices):
+    PENDING = "pending", _("Not yet handled")
+    DISMISSED = "dismissed", _("Unfounded")
+    REINVESTIGATE = "reinvestigate", _("Re-investigation")
+    DEMOCRATIC_REVIEW = "democratic_review", _("Democratic appraisal")
+
+
+@audited
+class NoticeObjection(models.Model):
+    notice = models.ForeignKey(
+        PublicNotice, verbose_name=_("public notice"), on_delete=models.CASCADE, related_name="objections"
+    )
+    received_on = models.DateField(_("received on"))
+    content = models.TextField(_("objection"))
+    outcome = models.CharField(
+        _("outcome"), max_length=20, choices=ObjectionOutcome.choices, default=ObjectionOutcome.PENDING
+    )
+    outcome_note = models.TextField(_("outcome note"), blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("objection")
+        verbose_name_plural = _("objections")
+        ordering = ["notice_id", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.received_on} {self.content[:30]}"
+
+
+class ReviewTrigger(models.TextChoices):
+    SCHEDULED = "scheduled", _("Scheduled review")
+    CHECK_FINDINGS = "check_findings", _("New check findings")
+    CHANGE_REPORTED = "change_reported", _("Change reported")
+
+
+class ReviewOutcome(models.TextChoices):
+    CONTINUE = "continue", _("Continue unchanged")
+    RAISE = "raise", _("Raise (增发)")
+    REDUCE = "reduce", _("Reduce (减发)")
+    STOP = "stop", _("Stop (停发)")
+    PHASE_OUT = "phase_out", _("Phase-out period (渐退)")
+
+
+@audited
+class CaseReview(models.Model):
+    """动态管理: one periodic or triggered review of a case, with its outcome and the notification text."""
+
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="reviews")
+    trigger = models.CharField(_("trigger"), max_length=16, choices=ReviewTrigger.choices)
+    reason = models.TextField(_("reason for review"), blank=True)
+    opened_on = models.DateField(_("opened on"))
+    due_on = models.DateField(_("due on"), null=True, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=12, choices=ReviewOutcome.choices, blank=True)
+    household_size = models.PositiveSmallIntegerField(_("household size"), null=True, blank=True)
+    monthly_income_per_capita = models.DecimalField(
+        _("monthly income per person"), max_digits=10, decimal_places=2, null=True, blank=True
+    )
+    new_amount = models.DecimalField(_("new monthly amount"), max_digits=10, decimal_places=2, null=True, blank=True)
+    outcome_reason = models.TextField(_("reasons"), blank=True)
+    notification_text = models.TextField(_("notification"), blank=True)
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_on = models.DateField(_("decided on"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("case review")
+        verbose_name_plural = _("case reviews")
+        ordering = ["-opened_on", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["case"], condition=Q(outcome=""), name="case_one_open_review"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.opened_on} {self.get_trigger_display()}"

@@ -26,7 +26,9 @@ def scoped(queryset: QuerySet, user, division_field: str = "division") -> QueryS
         return queryset.none()
     if prefix == "":
         return queryset
-    return queryset.filter(**{f"{division_field}_id__startswith": prefix})
+    # `division_id__startswith` is not a lookup Django allows on a ForeignKey; `division__code` compiles to the same
+    # column (the join to Division is trimmed), so this stays a LIKE on the record's own indexed column.
+    return queryset.filter(**{f"{division_field}__code__startswith": prefix})
 
 
 def can_see_division(user, code: str | None) -> bool:

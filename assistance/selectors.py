@@ -1,0 +1,356 @@
+"""Reads for social assistance. Staff reads start from `scoped(...)`; the public selectors return masked data only
+(values querysets with no full name or ID number in them)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from django.db.models import (
+    Case as SqlCase,
+)
+from django.db.models import (
+    CharField,
+    Count,
+    F,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Concat, Left, Length, Repeat, Right
+from django.http import Http404
+from django.utils import timezone
+
+from assistance.models import (
+    Application,
+    ApplicationStatus,
+    Case,
+    CaseReview,
+    CaseStatus,
+    NoticeStatus,
+    Payment,
+    PaymentRoster,
+    Programme,
+    PublicNotice,
+    Standard,
+    StandardBand,
+    TimelineEvent,
+)
+from dalian_minzheng.accounts.scope import scoped
+from dalian_minzheng.people.models import Division, DivisionLevel
+
+OPEN_STATUSES = [
+    ApplicationStatus.ACCEPTED,
+    ApplicationStatus.INVESTIGATING,
+    ApplicationStatus.FIRST_REVIEW,
+    ApplicationStatus.PUBLICITY,
+    ApplicationStatus.PENDING_DECISION,
+]
+PAID_STATUSES = [CaseStatus.ACTIVE, CaseStatus.UNDER_REVIEW, CaseStatus.PHASE_OUT]
+
+
+@dataclass
+class ListFilters:
+    q: str = ""
+    programme: int | None = None
+    status: str = ""
+    division: str = ""  # a district, street or community code prefix
+    overdue: bool = False
+    related_to_staff: bool = False
+
+
+def _search(qs: QuerySet, q: str, person_path: str) -> QuerySet:
+    """Search by name, full ID number or the last four characters of the ID number."""
+    q = (q or "").strip().upper()
+    if not q:
+        return qs
+    if re.fullmatch(r"\d{17}[\dX]", q):
+        return qs.filter(**{f"{person_path}__id_number": q})
+    if re.fullmatch(r"\d{3}[\dX]", q):
+        return qs.annotate(_last4=Right(f"{person_path}__id_number", 4)).filter(_last4=q)
+    return qs.filter(**{f"{person_path}__name__startswith": q})
+
+
+def mask_name_sql(field: str):
+    """张*华 in SQL, so a public queryset never carries the full name."""
+    return SqlCase(
+        When(**{f"{field}__isnull": True}, then=Value("")),
+        When(
+            Q(**{f"{field}__regex": r"^.{0,1}$"}),
+            then=F(field),
+        ),
+        When(Q(**{f"{field}__regex": r"^..$"}), then=Concat(Left(field, 1), Value("*"))),
+        default=Concat(Left(field, 1), Repeat(Value("*"), Length(field) - 2), Right(field, 1)),
+        output_field=CharField(),
+    )
+
+
+# --- applications ---------------------------------------------------------------------------------------------
+
+
+def application_list(*, user, filters: ListFilters | None = None, today: dt.date | None = None) -> QuerySet:
+    filters = filters or ListFilters()
+    today = today or timezone.localdate()
+    qs = scoped(Application.objects.all(), user).select_related("applicant", "programme", "division")
+    qs = _search(qs, filters.q, "applicant")
+    if filters.programme:
+        qs = qs.filter(programme_id=filters.programme)
+    if filters.status:
+        qs = qs.filter(status=filters.status)
+    if filters.division:
+        qs = qs.filter(division__code__startswith=filters.division)
+    if filters.overdue:
+        qs = qs.filter(status__in=OPEN_STATUSES, due_on__lt=today)
+    if filters.related_to_staff:
+        qs = qs.filter(related_to_staff=True)
+    return qs.order_by("-accepted_on", "-id")
+
+
+def application_get(*, user, pk: int) -> Application:
+    try:
+        return (
+            scoped(Application.objects.all(), user)
+            .select_related("applicant", "programme", "division", "household__head", "created_by", "decided_by")
+            .get(pk=pk)
+        )
+    except Application.DoesNotExist:
+        raise Http404 from None
+
+
+def application_timeline(*, application: Application) -> QuerySet:
+    return TimelineEvent.objects.filter(application=application).select_related("actor").order_by("at", "id")
+
+
+def application_visits(*, application: Application) -> list:
+    return list(application.visits.prefetch_related("incomes__person").order_by("visited_on", "id"))
+
+
+def overdue_applications(*, user, today: dt.date | None = None) -> QuerySet:
+    today = today or timezone.localdate()
+    return (
+        scoped(Application.objects.filter(status__in=OPEN_STATUSES), user)
+        .filter(Q(due_on__lt=today) | Q(decision_due_on__lt=today) | Q(check_due_on__lt=today, check_started_on=None))
+        .select_related("applicant", "programme", "division")
+        .order_by("due_on", "id")
+    )
+
+
+def overdue_counts(*, user, level: int, today: dt.date | None = None) -> list[dict]:
+    """Open applications past their 30/45-working-day limit, per street (level 3) or district (level 2)."""
+    today = today or timezone.localdate()
+    width = 9 if level == DivisionLevel.STREET else 6
+    rows = (
+        scoped(Application.objects.filter(status__in=OPEN_STATUSES), user)
+        .annotate(unit=Left("division_id", width))
+        .values("unit")
+        .annotate(
+            open=Count("id"),
+            overdue=Count("id", filter=Q(due_on__lt=today)),
+            decision_overdue=Count("id", filter=Q(decision_due_on__lt=today)),
+        )
+        .order_by("unit")
+    )
+    rows = list(rows)
+    names = dict(Division.objects.filter(code__in=[r["unit"] for r in rows]).values_list("code", "name"))
+    for row in rows:
+        row["name"] = names.get(row["unit"], row["unit"])
+    return rows
+
+
+# --- cases ----------------------------------------------------------------------------------------------------
+
+
+def case_list(*, user, filters: ListFilters | None = None, today: dt.date | None = None) -> QuerySet:
+    filters = filters or ListFilters()
+    today = today or timezone.localdate()
+    qs = scoped(Case.objects.all(), user).select_related("application__applicant", "programme", "division")
+    qs = _search(qs, filters.q, "application__applicant")
+    if filters.programme:
+        qs = qs.filter(programme_id=filters.programme)
+    if filters.status:
+        qs = qs.filter(status=filters.status)
+    if filters.division:
+        qs = qs.filter(division__code__startswith=filters.division)
+    if filters.overdue:
+        qs = qs.filter(status__in=[CaseStatus.ACTIVE, CaseStatus.UNDER_REVIEW], next_review_due__lt=today)
+    return qs.order_by("-id")
+
+
+def case_get(*, user, pk: int) -> Case:
+    try:
+        return (
+            scoped(Case.objects.all(), user)
+            .select_related("application__applicant", "application__division", "programme", "division", "household")
+            .get(pk=pk)
+        )
+    except Case.DoesNotExist:
+        raise Http404 from None
+
+
+def case_amount_history(*, case: Case) -> QuerySet:
+    return case.amount_changes.select_related("created_by").order_by("effective_from", "id")
+
+
+def case_reviews(*, case: Case) -> QuerySet:
+    return case.reviews.select_related("opened_by", "decided_by").order_by("-opened_on", "-id")
+
+
+def review_get(*, user, pk: int) -> CaseReview:
+    try:
+        return scoped(CaseReview.objects.all(), user, "case__division").select_related("case").get(pk=pk)
+    except CaseReview.DoesNotExist:
+        raise Http404 from None
+
+
+def reviews_due(*, user, on: dt.date | None = None) -> QuerySet:
+    """Cases whose periodic review is due (or overdue) by `on`, plus cases with an open review."""
+    on = on or timezone.localdate()
+    return (
+        scoped(Case.objects.filter(status__in=[CaseStatus.ACTIVE, CaseStatus.UNDER_REVIEW]), user)
+        .filter(Q(next_review_due__lte=on) | Q(status=CaseStatus.UNDER_REVIEW))
+        .select_related("application__applicant", "programme", "division")
+        .order_by("next_review_due", "id")
+    )
+
+
+# --- dashboard ------------------------------------------------------------------------------------------------
+
+
+def dashboard(*, user, today: dt.date | None = None) -> dict:
+    today = today or timezone.localdate()
+    apps = scoped(Application.objects.all(), user)
+    cases = scoped(Case.objects.all(), user)
+    app_counts = apps.aggregate(
+        open=Count("id", filter=Q(status__in=OPEN_STATUSES)),
+        overdue=Count("id", filter=Q(status__in=OPEN_STATUSES, due_on__lt=today)),
+        pending_decision=Count("id", filter=Q(status=ApplicationStatus.PENDING_DECISION)),
+        publicity=Count("id", filter=Q(status=ApplicationStatus.PUBLICITY)),
+        related=Count("id", filter=Q(status__in=OPEN_STATUSES, related_to_staff=True)),
+    )
+    case_counts = cases.aggregate(
+        paid=Count("id", filter=Q(status__in=PAID_STATUSES)),
+        review_due=Count("id", filter=Q(status__in=PAID_STATUSES, next_review_due__lte=today)),
+        monthly=Sum("monthly_amount", filter=Q(status__in=PAID_STATUSES)),
+    )
+    by_programme = list(
+        cases.filter(status__in=PAID_STATUSES)
+        .values("programme__name")
+        .annotate(n=Count("id"), total=Sum("monthly_amount"))
+        .order_by("programme__name")
+    )
+    return {"applications": app_counts, "cases": case_counts, "by_programme": by_programme}
+
+
+# --- standards ------------------------------------------------------------------------------------------------
+
+
+def programmes() -> QuerySet:
+    return Programme.objects.order_by("id")
+
+
+def standards(*, programme_id: int | None = None, division_code: str | None = None) -> QuerySet:
+    qs = Standard.objects.select_related("programme", "division", "base_programme", "created_by")
+    if programme_id:
+        qs = qs.filter(programme_id=programme_id)
+    if division_code == "city":
+        qs = qs.filter(division__isnull=True)
+    elif division_code:
+        qs = qs.filter(division_id=division_code)
+    return qs.order_by("programme_id", "division_id", "care_level", "-effective_from")
+
+
+def bands(*, programme_id: int | None = None) -> QuerySet:
+    qs = StandardBand.objects.select_related("programme", "division")
+    if programme_id:
+        qs = qs.filter(programme_id=programme_id)
+    return qs
+
+
+# --- rosters --------------------------------------------------------------------------------------------------
+
+
+def rosters(*, user) -> QuerySet:
+    return scoped(PaymentRoster.objects.all(), user, "district").select_related("district", "built_by")
+
+
+def roster_get(*, user, pk: int) -> PaymentRoster:
+    try:
+        return rosters(user=user).get(pk=pk)
+    except PaymentRoster.DoesNotExist:
+        raise Http404 from None
+
+
+def roster_totals(*, roster: PaymentRoster) -> list[dict]:
+    return list(
+        Payment.objects.filter(roster=roster)
+        .values("programme__name")
+        .annotate(n=Count("id"), amount=Sum("amount"), back_pay=Sum("back_pay"))
+        .order_by("programme__name")
+    )
+
+
+def month_totals(*, user, month: dt.date) -> list[dict]:
+    """Totals per district and programme for one month."""
+    return list(
+        scoped(Payment.objects.filter(month=month), user)
+        .annotate(district=Left("division_id", 6))
+        .values("district", "programme__name")
+        .annotate(n=Count("id"), amount=Sum("amount"), back_pay=Sum("back_pay"))
+        .order_by("district", "programme__name")
+    )
+
+
+def roster_payments(*, roster: PaymentRoster) -> QuerySet:
+    return (
+        Payment.objects.filter(roster=roster)
+        .select_related("case__application__applicant", "programme", "division")
+        .order_by("division_id", "id")
+    )
+
+
+# --- public (no login): masked data only ----------------------------------------------------------------------
+
+
+def public_notices_for_community(code: str, on: dt.date | None = None) -> QuerySet:
+    """Notices on display in a community (or under a street code) today: masked name, household size, amount,
+    programme, dates. A values() queryset: nothing else leaves the database."""
+    on = on or timezone.localdate()
+    return (
+        PublicNotice.objects.filter(
+            division__code__startswith=code, status=NoticeStatus.OPEN, starts_on__lte=on, ends_on__gte=on
+        )
+        .values(
+            "id",
+            "household_size",
+            "amount",
+            "starts_on",
+            "ends_on",
+            masked_name=F("public_name"),
+            programme_name=F("application__programme__name"),
+            community_name=F("division__name"),
+            community_code=F("division_id"),
+        )
+        .order_by("starts_on", "id")
+    )
+
+
+def public_recipients(community_code: str | None = None, search: str | None = None) -> QuerySet:
+    """The online disclosure of recipients (低保/特困 …): masked name (computed in SQL), household size, amount,
+    programme, community. Filter by a division code prefix; `search` matches a community name."""
+    qs = Case.objects.filter(status__in=PAID_STATUSES)
+    if community_code:
+        qs = qs.filter(division__code__startswith=community_code)
+    if search:
+        qs = qs.filter(division__name__contains=search.strip())
+    return qs.values(
+        "id",
+        "household_size",
+        amount=F("monthly_amount"),
+        programme_name=F("programme__name"),
+        community_name=F("division__name"),
+        community_code=F("division_id"),
+        masked_name=mask_name_sql("application__applicant__name"),
+    ).order_by("division_id", "id")
