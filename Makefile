@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PYTHON ?= python3
 
-.PHONY: install run test lint messages check-translations bench clean-embedded
+.PHONY: install run test lint messages check-translations bench stop-embedded chromium test-tools
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -16,12 +16,25 @@ install: $(VENV)/.installed
 run: install
 	DEBUG=$${DEBUG:-true} DEMO_DATA=$${DEMO_DATA:-true} $(PY) scripts/run_portal.py
 
-# Browser journeys drive Debian's Chromium; install it when missing and we may (root on Debian).
-chromium:
-	@command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || \
-	  { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
-	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null); } || \
-	  echo "warning: /usr/bin/chromium missing; browser tests will fail"
+# The embedded PostgreSQL and Redis keep running after `make run` stops (so `make test` and the next start reuse
+# them); this stops them. Their data stays under var/.
+stop-embedded: install
+	$(PY) -m dalian_minzheng.embedded stop
+
+# What the tests need besides Python packages: Debian's Chromium (browser journeys) and gettext's msgfmt (the
+# translation check). Installed with apt when missing and we may (root on Debian).
+test-tools:
+	@missing=""; \
+	{ command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ]; } || missing="$$missing chromium"; \
+	command -v msgfmt >/dev/null 2>&1 || missing="$$missing gettext"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing$$missing with apt-get"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else echo "warning: missing$$missing (apt-get install$$missing); some checks will fail"; fi; \
+	fi
+
+chromium: test-tools
 
 lint: install
 	$(PY) -m ruff check .
@@ -29,7 +42,7 @@ lint: install
 check-translations: install
 	$(PY) scripts/check_translations.py
 
-test: install chromium
+test: install test-tools
 	$(PY) -m ruff check .
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) scripts/check_translations.py

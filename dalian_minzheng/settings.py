@@ -6,6 +6,7 @@ Without DATABASE_URL / REDIS_URL an embedded PostgreSQL and Redis under var/ are
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -31,14 +32,56 @@ def _env_bool(name: str, default: bool) -> bool:
     raise ImproperlyConfigured(f"{name}={raw!r} is not a boolean (use true/false, 1/0, yes/no, on/off)")
 
 
-def _env_int(name: str, default: int) -> int:
+def _env_int(name: str, default: int, minimum: int = 0) -> int:
     raw = env.str(name, default=None)
     if raw is None:
         return default
     try:
-        return int(raw)
+        value = int(raw)
     except ValueError:
         raise ImproperlyConfigured(f"{name}={raw!r} is not a whole number") from None
+    if value < minimum:
+        raise ImproperlyConfigured(f"{name}={raw!r} must be at least {minimum}")
+    return value
+
+
+def _database_config(url: str) -> dict:
+    """Parse DATABASE_URL; the message never repeats the URL, which may hold a password."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number in range
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"DATABASE_URL is not a valid URL ({exc})") from None
+    if parts.scheme not in {"postgres", "postgresql", "pgsql"}:
+        raise ImproperlyConfigured(
+            "DATABASE_URL must point at PostgreSQL (postgres://user:password@host:5432/name), not "
+            f"{parts.scheme + '://…' if parts.scheme else 'a URL without a scheme'}: "
+            "the portal relies on PostgreSQL's SQL, triggers and row locks"
+        )
+    if not parts.path.strip("/"):
+        raise ImproperlyConfigured("DATABASE_URL names no database (postgres://user:password@host:5432/name)")
+    try:
+        return env.db_url_config(url)
+    except Exception as exc:  # django-environ raises assorted errors for a malformed URL
+        raise ImproperlyConfigured(f"DATABASE_URL is not a valid database URL: {exc}") from None
+
+
+def _check_redis_url(url: str) -> str:
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number in range
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"REDIS_URL is not a valid URL ({exc})") from None
+    if parts.scheme not in {"redis", "rediss"}:
+        raise ImproperlyConfigured(
+            f"REDIS_URL must start with redis:// or rediss:// (redis://host:6379/0), not {parts.scheme!r}"
+        )
+    if not parts.hostname:
+        raise ImproperlyConfigured("REDIS_URL names no host (redis://host:6379/0)")
+    db = parts.path.strip("/")
+    if db and not db.isdigit():
+        raise ImproperlyConfigured(f"REDIS_URL database {db!r} is not a number (redis://host:6379/0)")
+    return url
 
 
 DEBUG = _env_bool("DEBUG", False)
@@ -46,11 +89,19 @@ SECRET_KEY = env.str("SECRET_KEY", default="")
 if not SECRET_KEY:
     if not DEBUG and _env_bool("REQUIRE_SECRET_KEY", False):
         raise ImproperlyConfigured("SECRET_KEY must be set in production")
-    # A development-only key; production sets SECRET_KEY (and REQUIRE_SECRET_KEY=true to enforce it).
-    SECRET_KEY = "insecure-development-key-do-not-use-in-production-" + "x" * 20
+    # A development-only key; production sets SECRET_KEY (and REQUIRE_SECRET_KEY=true to enforce it). The
+    # "django-insecure-" prefix makes `manage.py check --deploy` flag a deployment that forgot SECRET_KEY.
+    SECRET_KEY = "django-insecure-development-key-do-not-use-in-production-dalian-minzheng"
 
-ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", "testserver"])
-CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+ALLOWED_HOSTS = [
+    h.strip() for h in env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", "testserver"]) if h.strip()
+]
+if not ALLOWED_HOSTS and not DEBUG:
+    raise ImproperlyConfigured("ALLOWED_HOSTS is empty: list the host names the portal answers to, comma-separated")
+CSRF_TRUSTED_ORIGINS = [o.strip() for o in env.list("CSRF_TRUSTED_ORIGINS", default=[]) if o.strip()]
+for _origin in CSRF_TRUSTED_ORIGINS:
+    if not _origin.startswith(("http://", "https://")):
+        raise ImproperlyConfigured(f"CSRF_TRUSTED_ORIGINS entry {_origin!r} must start with https:// (or http://)")
 HTTPS = _env_bool("HTTPS", False)
 SECURE_SSL_REDIRECT = HTTPS
 SESSION_COOKIE_SECURE = HTTPS
@@ -138,20 +189,13 @@ TEMPLATES = [
 
 # ---------------------------------------------------------------- database
 DATABASE_URL = env.str("DATABASE_URL", default="") or embedded.postgres_url()
-try:
-    DATABASES = {"default": env.db_url_config(DATABASE_URL)}
-except Exception as exc:  # django-environ raises assorted errors for a malformed URL
-    raise ImproperlyConfigured(f"DATABASE_URL is not a valid database URL: {exc}") from None
-if "postgres" not in DATABASES["default"]["ENGINE"]:
-    raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL (postgres://…): the portal uses its SQL")
+DATABASES = {"default": _database_config(DATABASE_URL)}
 DATABASES["default"]["CONN_MAX_AGE"] = _env_int("CONN_MAX_AGE", 60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # ---------------------------------------------------------------- redis, cache, celery
-REDIS_URL = env.str("REDIS_URL", default="") or embedded.redis_url()
-if not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
-    raise ImproperlyConfigured(f"REDIS_URL={REDIS_URL!r} must start with redis://, rediss:// or unix://")
+REDIS_URL = _check_redis_url(env.str("REDIS_URL", default="") or embedded.redis_url())
 
 CACHES = {
     "default": {

@@ -17,10 +17,6 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 
 
-def manage(*args: str, env: dict) -> None:
-    subprocess.run([sys.executable, str(ROOT / "manage.py"), *args], cwd=ROOT, env=env, check=True)
-
-
 def main() -> int:
     env = dict(os.environ)
     env.setdefault("DJANGO_SETTINGS_MODULE", "dalian_minzheng.settings")
@@ -35,11 +31,9 @@ def main() -> int:
         env["REDIS_URL"] = embedded.redis_url()
         print(f"embedded Redis: {env['REDIS_URL']}")
 
-    manage("migrate", "--noinput", env=env)
-    manage("collectstatic", "--noinput", "-v", "0", env=env)
-    manage("load_reference_data", env=env)
-    if env.get("DEMO_DATA", "").lower() in {"1", "true", "yes", "on"}:
-        manage("load_demo_data", env=env)
+    # The same preparation the docker compose `migrate` service runs: migrate, collectstatic, reference data (and the
+    # demo accounts when DEMO_DATA is on, which `make run` sets and production never does).
+    subprocess.run([str(ROOT / "bin" / "migrate")], cwd=ROOT, env={**env, "PYTHON": sys.executable}, check=True)
 
     processes = {
         name: subprocess.Popen([str(ROOT / "bin" / name)], cwd=ROOT, env=env, start_new_session=True)
@@ -62,8 +56,11 @@ def main() -> int:
     def interrupt(*_):
         raise KeyboardInterrupt
 
-    # `kill` (SIGTERM) stops the portal as cleanly as Ctrl-C does.
-    signal.signal(signal.SIGTERM, interrupt)
+    # Ctrl-C (SIGINT), `kill` (SIGTERM) and a closed terminal (SIGHUP) all stop the three cleanly. SIGINT is set
+    # explicitly because a shell starts background jobs with it ignored, and Python then never raises
+    # KeyboardInterrupt. The children run in their own sessions, so only this process decides how they stop.
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, interrupt)
     try:
         while True:
             for name, proc in processes.items():
