@@ -147,6 +147,8 @@ INSTALLED_APPS = [
     "assistance",
     "assistance.checks",
     "assistance.raises",
+    "assistance.petitions",
+    "assistance.public",
     "eldercare",
     "social_orgs",
     "funeral",

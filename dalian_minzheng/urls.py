@@ -20,6 +20,8 @@ urlpatterns = [
     path("assistance/", include("assistance.urls")),
     path("assistance/checks/", include("assistance.checks.urls")),
     path("assistance/raises/", include("assistance.raises.urls")),
+    path("assistance/petitions/", include("assistance.petitions.urls")),
+    path("gongshi/", include("assistance.public.urls")),
     path("eldercare/", include("eldercare.urls")),
     path("social-orgs/", include("social_orgs.urls")),
     path("funeral/", include("funeral.urls")),
