@@ -3,7 +3,8 @@ the same numbers, and tests compare the two.
 
 - top_up (低保): (standard − per-capita monthly income) × household size, never below zero.
 - fixed_per_person (特困 basic + care amount by care level, the two disability subsidies): amount × persons.
-- banded: see `assistance.services` (bands are configured per programme and district).
+- banded: the amount per person of the lowest band whose `income_below` exceeds the per-capita income, from the
+  bands (StandardBand) in force for the district (else city-wide) on the date; × household size.
 Amounts are rounded to the fen (0.01 yuan), half up.
 """
 
@@ -14,7 +15,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Q
 
-from assistance.models import CalculationMethod, Programme, Standard
+from assistance.models import CalculationMethod, Programme, Standard, StandardBand
 
 FEN = Decimal("0.01")
 
@@ -54,6 +55,14 @@ def monthly_amount(
     care_level: str = "",
 ) -> Decimal:
     """Monthly amount for a household under the standards in force on `on` (raises ValueError if none is set)."""
+    if programme.calculation == CalculationMethod.BANDED:
+        return banded(
+            programme=programme,
+            district_code=district_code,
+            on=on,
+            household_size=household_size,
+            income_per_capita=income_per_capita,
+        )
     base = standard_for(programme=programme, district_code=district_code, on=on)
     if base is None:
         raise ValueError(f"no standard for {programme.code} in {district_code} on {on}")
@@ -65,3 +74,27 @@ def monthly_amount(
         if care is not None:
             total += fixed_per_person(amount=care.amount, persons=household_size)
     return total
+
+
+def banded(
+    *, programme: Programme, district_code: str | None, on: dt.date, household_size: int, income_per_capita: Decimal
+) -> Decimal:
+    """Banded amount (分档): the district's own scale if it has one in force, else the city-wide one."""
+    bands = StandardBand.objects.filter(programme=programme, effective_from__lte=on).filter(
+        Q(division_id=district_code) | Q(division__isnull=True)
+    )
+    latest = bands.order_by("division_id", "-effective_from").values("division_id", "effective_from").first()
+    if latest is None:
+        raise ValueError(f"no bands for {programme.code} in {district_code} on {on}")
+    band = (
+        bands.filter(
+            division_id=latest["division_id"],
+            effective_from=latest["effective_from"],
+            income_below__gt=Decimal(income_per_capita),
+        )
+        .order_by("income_below")
+        .first()
+    )
+    if band is None:
+        return Decimal("0.00")
+    return fixed_per_person(amount=band.amount, persons=household_size)
