@@ -325,6 +325,9 @@ class CheckRunSubject(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["run", "application"], name="run_subject_once")]
 
+    def __str__(self) -> str:
+        return f"{self.run_id} · {self.application_id}"
+
 
 class Resolution(models.TextChoices):
     NOT_REQUIRED = "not_required", _("Nothing to resolve")
@@ -345,16 +348,12 @@ class Finding(models.Model):
     application = models.ForeignKey("assistance.Application", on_delete=models.CASCADE, related_name="+")
     person = models.ForeignKey(Person, verbose_name=_("member"), on_delete=models.PROTECT, related_name="+")
     item = models.ForeignKey(DataItem, verbose_name=_("data item"), on_delete=models.PROTECT, related_name="+")
-    department = models.ForeignKey(
-        Department, verbose_name=_("department"), on_delete=models.PROTECT, related_name="+"
-    )
+    department = models.ForeignKey(Department, verbose_name=_("department"), on_delete=models.PROTECT, related_name="+")
     division = division_field()
     record = models.ForeignKey(DepartmentRecord, on_delete=models.PROTECT, related_name="+")
     outcome = models.CharField(_("outcome"), max_length=16, choices=Outcome.choices)
     value = models.DecimalField(_("value"), max_digits=16, decimal_places=2, null=True, blank=True)
-    household_total = models.DecimalField(
-        _("household total"), max_digits=16, decimal_places=2, null=True, blank=True
-    )
+    household_total = models.DecimalField(_("household total"), max_digits=16, decimal_places=2, null=True, blank=True)
     limit_applied = models.DecimalField(_("limit applied"), max_digits=16, decimal_places=2, null=True, blank=True)
     income_counted = models.DecimalField(_("counted as income"), max_digits=16, decimal_places=2, null=True, blank=True)
     employed = models.BooleanField(_("shows employment"), default=False)
@@ -431,3 +430,6 @@ class ApplicationCheck(models.Model):
     class Meta:
         verbose_name = _("application check")
         verbose_name_plural = _("application checks")
+
+    def __str__(self) -> str:
+        return f"{self.application_id} · {self.checked_at:%Y-%m-%d}"

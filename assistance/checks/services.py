@@ -29,7 +29,6 @@ from assistance.checks.models import (
     CheckRunSubject,
     DataItem,
     Delivery,
-    DeliverySource,
     Department,
     DepartmentToken,
     Finding,
@@ -311,8 +310,15 @@ def delivery_receive(
         ) as copy:
             for r in records:
                 copy.write_row(
-                    (delivery.pk, r.item_id, r.id_number, r.value, json.dumps(r.attributes, ensure_ascii=False),
-                     as_of, False)
+                    (
+                        delivery.pk,
+                        r.item_id,
+                        r.id_number,
+                        r.value,
+                        json.dumps(r.attributes, ensure_ascii=False),
+                        as_of,
+                        False,
+                    )
                 )
         current = supersede(cur, delivery.pk)
     delivery.current_count = current
@@ -612,7 +618,8 @@ def finding_resolve(*, acting_user, finding: Finding, kind: str, note: str, evid
         from assistance.models import Application
 
         check_application(
-            acting_user=acting_user, application=Application.objects.get(pk=finding.application_id),
+            acting_user=acting_user,
+            application=Application.objects.get(pk=finding.application_id),
             kind=RunKind.RECHECK,
         )
     return action
