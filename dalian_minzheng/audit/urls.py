@@ -1,7 +1,9 @@
 from django.urls import path
 
-from dalian_minzheng.core.views import home
+from dalian_minzheng.audit import views
 
 app_name = "audit"
-# Placeholder route so navigation resolves; the issue that builds this app replaces it.
-urlpatterns = [path("", home, name="event_list")]
+urlpatterns = [
+    path("", views.event_list, name="event_list"),
+    path("export.csv", views.event_export, name="event_export"),
+]

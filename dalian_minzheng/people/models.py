@@ -100,6 +100,9 @@ class Person(models.Model):
         indexes = [
             models.Index(fields=["division"], name="person_division_prefix", opclasses=["varchar_pattern_ops"]),
             models.Index(Right("id_number", 4), name="person_id_last4"),
+            # Prefix search (name__startswith / phone__startswith) must use an index under any collation.
+            models.Index(fields=["name"], name="person_name_prefix", opclasses=["varchar_pattern_ops"]),
+            models.Index(fields=["phone"], name="person_phone_prefix", opclasses=["varchar_pattern_ops"]),
         ]
 
     def __str__(self) -> str:

@@ -1,0 +1,224 @@
+"""Writes to persons and households. Every function checks the acting user's scope and write right itself.
+
+Birth date and sex are always derived from the ID number (`idnumbers.parse`); they are never typed twice.
+A person is in at most one current household (a partial unique index enforces it in the database too); leaving
+or moving closes the old membership (`left_on`) and keeps it as history.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from dalian_minzheng.accounts.scope import can_see_division, require_write
+from dalian_minzheng.people import idnumbers
+from dalian_minzheng.people.models import Division, Household, HouseholdMember, HukouType, Person, Relationship
+
+
+def _check_division(user, division: Division | str) -> Division:
+    code = division.code if isinstance(division, Division) else division
+    require_write(user)
+    if not can_see_division(user, code):
+        raise PermissionDenied(_("This division is outside your area."))
+    if isinstance(division, Division):
+        return division
+    try:
+        return Division.objects.get(code=code)
+    except Division.DoesNotExist:
+        raise ValidationError({"division": _("Unknown division.")}) from None
+
+
+@transaction.atomic
+def person_create(
+    *,
+    acting_user,
+    id_number: str,
+    name: str,
+    division: Division | str,
+    phone: str = "",
+    hukou_type: str = HukouType.URBAN,
+    address: str = "",
+) -> Person:
+    division = _check_division(acting_user, division)
+    try:
+        parsed = idnumbers.parse(id_number)
+    except ValidationError as exc:
+        raise ValidationError({"id_number": exc.messages}) from None
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError({"name": _("Enter the name.")})
+    if Person.objects.filter(id_number=parsed.number).exists():
+        raise ValidationError({"id_number": _("A person with this ID number is already registered.")})
+    try:
+        with transaction.atomic():
+            return Person.objects.create(
+                id_number=parsed.number,
+                name=name,
+                sex=parsed.sex,
+                birth_date=parsed.birth_date,
+                phone=(phone or "").strip(),
+                hukou_type=hukou_type,
+                address=(address or "").strip(),
+                division=division,
+            )
+    except IntegrityError:  # a concurrent registration of the same number
+        raise ValidationError({"id_number": _("A person with this ID number is already registered.")}) from None
+
+
+@transaction.atomic
+def person_update(
+    *,
+    acting_user,
+    person: Person,
+    name: str | None = None,
+    phone: str | None = None,
+    hukou_type: str | None = None,
+    address: str | None = None,
+    division: Division | str | None = None,
+    id_number: str | None = None,
+    is_deceased: bool | None = None,
+) -> Person:
+    """Change a person. Correcting the ID number re-derives birth date and sex."""
+    person = Person.objects.select_for_update().get(pk=person.pk)
+    _check_division(acting_user, person.division_id)
+    if division is not None:
+        person.division = _check_division(acting_user, division)
+    if id_number is not None:
+        try:
+            parsed = idnumbers.parse(id_number)
+        except ValidationError as exc:
+            raise ValidationError({"id_number": exc.messages}) from None
+        if parsed.number != person.id_number:
+            if Person.objects.filter(id_number=parsed.number).exclude(pk=person.pk).exists():
+                raise ValidationError({"id_number": _("A person with this ID number is already registered.")})
+            person.id_number, person.birth_date, person.sex = parsed.number, parsed.birth_date, parsed.sex
+    if name is not None:
+        if not name.strip():
+            raise ValidationError({"name": _("Enter the name.")})
+        person.name = name.strip()
+    if phone is not None:
+        person.phone = phone.strip()
+    if hukou_type is not None:
+        person.hukou_type = hukou_type
+    if address is not None:
+        person.address = address.strip()
+    if is_deceased is not None:
+        person.is_deceased = is_deceased
+    person.save()
+    return person
+
+
+def _current_membership(person: Person) -> HouseholdMember | None:
+    return (
+        HouseholdMember.objects.select_for_update()
+        .filter(person=person, left_on__isnull=True)
+        .select_related("household")
+        .first()
+    )
+
+
+@transaction.atomic
+def household_create(
+    *,
+    acting_user,
+    head: Person,
+    division: Division | str | None = None,
+    address: str = "",
+    hukou_type: str | None = None,
+    joined_on: dt.date | None = None,
+) -> Household:
+    """Create a household with `head` as its first member; the head must not be in another current household."""
+    head = Person.objects.select_for_update().get(pk=head.pk)
+    division = _check_division(acting_user, division if division is not None else head.division_id)
+    _check_division(acting_user, head.division_id)
+    if _current_membership(head) is not None:
+        raise ValidationError({"head": _("This person already belongs to a household; move them instead.")})
+    if Household.objects.filter(head=head).exists():
+        raise ValidationError({"head": _("This person is already the head of a household.")})
+    household = Household.objects.create(
+        head=head,
+        division=division,
+        address=(address or head.address).strip(),
+        hukou_type=hukou_type or head.hukou_type,
+    )
+    HouseholdMember.objects.create(
+        household=household,
+        person=head,
+        relationship=Relationship.HEAD,
+        joined_on=joined_on or timezone.localdate(),
+        created_by=acting_user if acting_user.is_authenticated else None,
+    )
+    return household
+
+
+@transaction.atomic
+def household_add_member(
+    *,
+    acting_user,
+    household: Household,
+    person: Person,
+    relationship: str,
+    joined_on: dt.date | None = None,
+) -> HouseholdMember:
+    household = Household.objects.select_for_update().get(pk=household.pk)
+    person = Person.objects.select_for_update().get(pk=person.pk)
+    _check_division(acting_user, household.division_id)
+    _check_division(acting_user, person.division_id)
+    if relationship not in Relationship.values or relationship == Relationship.HEAD:
+        raise ValidationError({"relationship": _("Choose the relationship to the head of household.")})
+    current = _current_membership(person)
+    if current is not None:
+        if current.household_id == household.pk:
+            raise ValidationError({"person": _("This person is already a member of this household.")})
+        raise ValidationError(
+            {"person": _("This person belongs to another household; record a move instead.")}
+        )
+    return HouseholdMember.objects.create(
+        household=household,
+        person=person,
+        relationship=relationship,
+        joined_on=joined_on or timezone.localdate(),
+        created_by=acting_user,
+    )
+
+
+@transaction.atomic
+def household_member_leave(*, acting_user, membership: HouseholdMember, left_on: dt.date | None = None) -> None:
+    """Close a membership; it stays as history. The head cannot leave (dissolve or change the head first)."""
+    membership = HouseholdMember.objects.select_for_update().select_related("household").get(pk=membership.pk)
+    _check_division(acting_user, membership.household.division_id)
+    if membership.left_on is not None:
+        raise ValidationError(_("This membership has already ended."))
+    if membership.relationship == Relationship.HEAD:
+        raise ValidationError(_("The head of household cannot leave the household."))
+    left_on = left_on or timezone.localdate()
+    if left_on < membership.joined_on:
+        raise ValidationError({"left_on": _("The leaving date is before the joining date.")})
+    membership.left_on = left_on
+    membership.save(update_fields=["left_on"])
+
+
+@transaction.atomic
+def household_member_move(
+    *,
+    acting_user,
+    person: Person,
+    to_household: Household,
+    relationship: str,
+    moved_on: dt.date | None = None,
+) -> HouseholdMember:
+    """Move a person from their current household (if any) into another, keeping the old membership as history."""
+    moved_on = moved_on or timezone.localdate()
+    person = Person.objects.select_for_update().get(pk=person.pk)
+    current = _current_membership(person)
+    if current is not None:
+        if current.household_id == to_household.pk:
+            raise ValidationError({"person": _("This person is already a member of this household.")})
+        household_member_leave(acting_user=acting_user, membership=current, left_on=moved_on)
+    return household_add_member(
+        acting_user=acting_user, household=to_household, person=person, relationship=relationship, joined_on=moved_on
+    )
