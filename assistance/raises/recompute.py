@@ -1,0 +1,109 @@
+"""Set-based recomputation of case amounts: the SQL twin of `assistance.amounts.monthly_amount`.
+
+The same `computed` query serves the preview (with the planned standards passed in as JSON, nothing written) and
+the apply (after the new Standard rows are inserted), so what the city admin previews is what gets applied.
+
+Rules mirrored from amounts.py (tests compare the two on a mixed data set):
+- the standard in force on a date for a district is the district's own row if it has one (the latest with
+  effective_from <= date), else the city-wide row (division NULL);
+- top_up: ROUND(GREATEST(0, standard − income per person) × household size, 2);
+- otherwise: ROUND(basic × size, 2) + ROUND(care amount for the case's care level × size, 2) (0 without one);
+- PostgreSQL's ROUND(numeric) rounds half away from zero, which is ROUND_HALF_UP for these non-negative amounts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from assistance.models import CalculationMethod, CaseStatus
+
+# Which cases a raise recomputes. Stopped cases are left alone; cases in their phase-out period (渐退期) keep the
+# amount fixed when the phase-out was decided until it ends, so they are not raised either (the preview counts
+# them). Cases under review keep being paid at their current amount until the review decides, so they are raised
+# like active cases; the review then starts from the new standard.
+RECOMPUTED_STATUSES = (CaseStatus.ACTIVE.value, CaseStatus.UNDER_REVIEW.value)
+
+
+@dataclass(frozen=True)
+class ExtraStandard:
+    """A standard not yet in the table (the preview's planned rows)."""
+
+    programme_id: int
+    division_id: str | None
+    care_level: str
+    amount: Decimal
+    effective_from: dt.date
+
+
+def _extra_json(extra: Sequence[ExtraStandard]) -> str:
+    return json.dumps(
+        [
+            {
+                "programme_id": e.programme_id,
+                "division_id": e.division_id or "",
+                "care_level": e.care_level,
+                "amount": str(e.amount),
+                "effective_from": e.effective_from.isoformat(),
+            }
+            for e in extra
+        ]
+    )
+
+
+def computed_cte(*, calculation: str) -> str:
+    """CTEs `std`, `resolved`, `computed` for one programme. Parameters: programme, on, extra (JSON), statuses,
+    all_districts (bool), districts (list of 6-digit codes)."""
+    if calculation == CalculationMethod.TOP_UP:
+        new_amount = "ROUND(GREATEST(0, b.amount - c.monthly_income_per_capita) * c.household_size, 2)"
+    else:
+        new_amount = "ROUND(b.amount * c.household_size, 2) + COALESCE(ROUND(cr.amount * c.household_size, 2), 0)"
+    return f"""
+    std AS (
+        SELECT s.division_id, s.care_level, s.amount, s.effective_from
+          FROM assistance_standard s
+         WHERE s.programme_id = %(programme)s AND s.effective_from <= %(on)s
+        UNION ALL
+        SELECT NULLIF(x->>'division_id', ''), x->>'care_level', (x->>'amount')::numeric, (x->>'effective_from')::date
+          FROM jsonb_array_elements(%(extra)s::jsonb) AS x
+         WHERE (x->>'programme_id')::bigint = %(programme)s AND (x->>'effective_from')::date <= %(on)s
+    ),
+    resolved AS (
+        -- per district and care level: the district's own standard if any, else the city-wide one; latest first
+        SELECT DISTINCT ON (d.code, s.care_level) d.code AS district, s.care_level, s.amount
+          FROM people_division d
+          JOIN std s ON s.division_id = d.code OR s.division_id IS NULL
+         WHERE d.level = 2
+         ORDER BY d.code, s.care_level, s.division_id NULLS LAST, s.effective_from DESC
+    ),
+    computed AS (
+        SELECT c.id, c.division_id, c.programme_id, c.household_id, c.first_payment_month, c.last_payment_month,
+               c.monthly_amount AS old_amount, {new_amount} AS new_amount
+          FROM assistance_case c
+          JOIN resolved b ON b.district = LEFT(c.division_id, 6) AND b.care_level = ''
+          LEFT JOIN resolved cr ON cr.district = LEFT(c.division_id, 6) AND cr.care_level = c.care_level
+                               AND c.care_level <> ''
+         WHERE c.programme_id = %(programme)s AND c.status = ANY(%(statuses)s::text[])
+           AND (%(all_districts)s OR LEFT(c.division_id, 6) = ANY(%(districts)s::text[]))
+    )"""
+
+
+def params(
+    *,
+    programme_id: int,
+    on: dt.date,
+    districts: Sequence[str] | None,
+    extra: Sequence[ExtraStandard] = (),
+    statuses: Sequence[str] = RECOMPUTED_STATUSES,
+) -> dict:
+    return {
+        "programme": programme_id,
+        "on": on,
+        "extra": _extra_json(extra),
+        "statuses": list(statuses),
+        "all_districts": not districts,
+        "districts": list(districts or []),
+    }

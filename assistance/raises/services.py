@@ -1,0 +1,444 @@
+"""Writes for standard raises: create, edit, approve, apply, and the back-pay hook a payment roster calls.
+
+Applying a raise is one transaction (`raise_apply`): lock the raise, insert the new Standard rows, lock the cases,
+then one UPDATE … FROM statement per programme that recomputes every receiving case, records old and new amount
+(CaseAmountChange, reason=raise, source_ref="raise:<id>") and the back pay owed, in the same statement. A crash
+anywhere rolls all of it back; a second run finds the raise applied (and the per-case source_ref) and does nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import time
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+import pghistory
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from assistance.models import AmountChangeReason, Case, PaymentRoster, Programme, Standard
+from assistance.raises import planning, recompute
+from assistance.raises.models import Component, Raise, RaiseBackPay, RaiseMethod, RaiseStandard, RaiseStatus, Rounding
+from dalian_minzheng.accounts.models import Role
+from dalian_minzheng.people.models import Division, DivisionLevel
+
+# Test-only hook: seconds to sleep inside the apply transaction after the case updates, so a test can kill the
+# worker mid-apply. Read from the worker's environment; unset (0) in every real deployment.
+PAUSE_ENV = "RAISES_TEST_PAUSE_BEFORE_COMMIT"
+
+
+def _require_city_admin(user) -> None:
+    if user is None or not user.is_authenticated or (not user.is_superuser and user.role != Role.CITY_ADMIN):
+        raise PermissionDenied(_("Only the city administration manages standard raises."))
+
+
+def _clean(
+    *,
+    title: str,
+    programmes: list[Programme],
+    districts: list[Division],
+    components: list[str],
+    method: str,
+    value: Decimal,
+    rounding: str,
+    effective_from: dt.date,
+) -> dict:
+    errors: dict[str, list[str]] = {}
+    if not (title or "").strip():
+        errors.setdefault("title", []).append(_("Enter a title."))
+    if not programmes:
+        errors.setdefault("programmes", []).append(_("Choose at least one programme."))
+    if any(d.level != DivisionLevel.DISTRICT for d in districts):
+        errors.setdefault("districts", []).append(_("Choose districts, not streets or communities."))
+    if not components or any(c not in Component.values for c in components):
+        errors.setdefault("components", []).append(_("Choose at least one standard to raise."))
+    if method not in RaiseMethod.values:
+        errors.setdefault("method", []).append(_("Choose a method."))
+    if rounding not in Rounding.values:
+        errors.setdefault("rounding", []).append(_("Choose a rounding rule."))
+    if value is None or Decimal(value) <= 0:
+        errors.setdefault("value", []).append(_("Enter a positive value."))
+    elif method == RaiseMethod.INCREASE_PERCENT and Decimal(value) > 100:
+        errors.setdefault("value", []).append(_("A raise of more than 100% is not plausible."))
+    if effective_from is None or effective_from.day != 1:
+        errors.setdefault("effective_from", []).append(_("A standard takes effect on the first day of a month."))
+    if errors:
+        raise ValidationError(errors)
+    return {
+        "title": title.strip(),
+        "components": list(dict.fromkeys(components)),
+        "method": method,
+        "value": Decimal(value),
+        "rounding": rounding,
+        "effective_from": effective_from,
+    }
+
+
+@transaction.atomic
+def raise_create(
+    *,
+    acting_user,
+    title: str,
+    programmes: list[Programme],
+    districts: list[Division] | None = None,
+    components: list[str] | None = None,
+    method: str,
+    value: Decimal,
+    rounding: str = Rounding.UP_YUAN,
+    effective_from: dt.date,
+    note: str = "",
+) -> Raise:
+    _require_city_admin(acting_user)
+    districts = list(districts or [])
+    fields = _clean(
+        title=title,
+        programmes=list(programmes),
+        districts=districts,
+        components=list(components or [Component.BASIC]),
+        method=method,
+        value=value,
+        rounding=rounding,
+        effective_from=effective_from,
+    )
+    raise_record = Raise.objects.create(**fields, note=note or "", created_by=acting_user)
+    raise_record.programmes.set(programmes)
+    raise_record.districts.set(districts)
+    return raise_record
+
+
+@transaction.atomic
+def raise_update(
+    *,
+    acting_user,
+    raise_record: Raise,
+    title: str,
+    programmes: list[Programme],
+    districts: list[Division] | None = None,
+    components: list[str] | None = None,
+    method: str,
+    value: Decimal,
+    rounding: str,
+    effective_from: dt.date,
+    note: str = "",
+) -> Raise:
+    _require_city_admin(acting_user)
+    locked = Raise.objects.select_for_update().get(pk=raise_record.pk)
+    if locked.status != RaiseStatus.DRAFT:
+        raise ValidationError(_("Only a draft can be edited."))
+    districts = list(districts or [])
+    fields = _clean(
+        title=title,
+        programmes=list(programmes),
+        districts=districts,
+        components=list(components or [Component.BASIC]),
+        method=method,
+        value=value,
+        rounding=rounding,
+        effective_from=effective_from,
+    )
+    for name, val in fields.items():
+        setattr(locked, name, val)
+    locked.note = note or ""
+    locked.save()
+    locked.programmes.set(programmes)
+    locked.districts.set(districts)
+    return locked
+
+
+@transaction.atomic
+def raise_approve(*, acting_user, raise_record: Raise) -> Raise:
+    """The city admin's approval: checks the plan and freezes it (RaiseStandard rows)."""
+    _require_city_admin(acting_user)
+    locked = Raise.objects.select_for_update().get(pk=raise_record.pk)
+    if locked.status != RaiseStatus.DRAFT:
+        raise ValidationError(_("Only a draft can be approved."))
+    result = planning.plan(locked)
+    if result.problems:
+        raise ValidationError(result.problems)
+    if not result.standards:
+        raise ValidationError(_("This raise changes no standard."))
+    RaiseStandard.objects.bulk_create(
+        [
+            RaiseStandard(
+                raise_record=locked,
+                programme=p.programme,
+                division_id=p.division_id,
+                care_level=p.care_level,
+                old_amount=p.old_amount,
+                new_amount=p.new_amount,
+                base_programme_id=p.base_programme_id,
+                multiplier=p.multiplier,
+                linked=p.linked,
+            )
+            for p in result.standards
+        ]
+    )
+    locked.status = RaiseStatus.APPROVED
+    locked.approved_by = acting_user
+    locked.approved_at = timezone.now()
+    locked.last_error = ""
+    locked.save(update_fields=["status", "approved_by", "approved_at", "last_error"])
+    return locked
+
+
+@transaction.atomic
+def raise_withdraw_approval(*, acting_user, raise_record: Raise) -> Raise:
+    """Back to draft (to correct it) as long as it has not been applied."""
+    _require_city_admin(acting_user)
+    locked = Raise.objects.select_for_update().get(pk=raise_record.pk)
+    if locked.status != RaiseStatus.APPROVED:
+        raise ValidationError(_("Only an approved raise that is not applied yet can go back to draft."))
+    locked.planned_standards.all().delete()
+    locked.status = RaiseStatus.DRAFT
+    locked.approved_by = None
+    locked.approved_at = None
+    locked.save(update_fields=["status", "approved_by", "approved_at"])
+    return locked
+
+
+# ---------------------------------------------------------------------------------------------------- apply
+
+
+@dataclass
+class ApplyResult:
+    raise_id: int
+    already_applied: bool = False
+    cases_changed: int = 0
+    total_before: Decimal = Decimal("0")
+    total_after: Decimal = Decimal("0")
+    back_pay_total: Decimal = Decimal("0")
+    per_programme: dict[int, int] = field(default_factory=dict)
+
+
+def progress_key(raise_id: int) -> str:
+    return f"raises:progress:{raise_id}"
+
+
+def _progress(raise_id: int, done: int, total: int, stage: str) -> None:
+    # In Redis, not the database: the apply transaction's own writes are invisible until it commits.
+    cache.set(progress_key(raise_id), {"done": done, "total": total, "stage": stage}, timeout=24 * 3600)
+
+
+def get_progress(raise_id: int) -> dict | None:
+    return cache.get(progress_key(raise_id))
+
+
+def _first_of_month(day: dt.date) -> dt.date:
+    return day.replace(day=1)
+
+
+APPLY_SQL = """
+WITH {computed},
+upd AS (
+    UPDATE assistance_case c
+       SET monthly_amount = x.new_amount, updated_at = NOW()
+      FROM computed x
+     WHERE c.id = x.id
+       AND x.new_amount <> x.old_amount
+       AND NOT EXISTS (SELECT 1 FROM assistance_caseamountchange ch
+                        WHERE ch.case_id = c.id AND ch.source_ref = %(ref)s)
+ RETURNING c.id, c.division_id, x.first_payment_month, x.last_payment_month, x.old_amount, x.new_amount
+),
+chg AS (
+    INSERT INTO assistance_caseamountchange
+           (case_id, effective_from, old_amount, new_amount, reason, note, source_ref, created_by_id, created_at)
+    SELECT u.id, %(on)s, u.old_amount, u.new_amount, %(reason)s, %(note)s, %(ref)s, %(user)s, NOW() FROM upd u
+    RETURNING case_id
+),
+paid AS (
+    -- months already paid at the old amount: the case's payments from the effective month on …
+    SELECT p.case_id, COUNT(*) AS months, MIN(p.month) AS first_month, MAX(p.month) AS last_month
+      FROM assistance_payment p JOIN upd u ON u.id = p.case_id
+     WHERE p.month >= %(on)s
+     GROUP BY p.case_id
+),
+span AS (
+    SELECT u.*,
+           CASE WHEN EXISTS (SELECT 1 FROM assistance_paymentroster r WHERE r.district_id = LEFT(u.division_id, 6))
+                THEN COALESCE(pd.months, 0)
+                -- … or, in a district whose payments are not made through the portal's rosters, every month from
+                -- the effective month to the month before the raise was applied
+                ELSE GREATEST(0,
+                       (EXTRACT(YEAR FROM LEAST(%(last_unpaid)s, COALESCE(u.last_payment_month, %(last_unpaid)s)))
+                        - EXTRACT(YEAR FROM GREATEST(%(on)s, u.first_payment_month))) * 12
+                     + EXTRACT(MONTH FROM LEAST(%(last_unpaid)s, COALESCE(u.last_payment_month, %(last_unpaid)s)))
+                     - EXTRACT(MONTH FROM GREATEST(%(on)s, u.first_payment_month)) + 1)
+           END::int AS months,
+           COALESCE(pd.first_month, GREATEST(%(on)s, DATE_TRUNC('month', u.first_payment_month)::date)) AS from_month,
+           COALESCE(pd.last_month, %(last_unpaid)s) AS to_month
+      FROM upd u LEFT JOIN paid pd ON pd.case_id = u.id
+),
+bp AS (
+    INSERT INTO raises_raisebackpay
+           (raise_record_id, case_id, division_id, from_month, to_month, months, monthly_difference, amount)
+    SELECT %(raise_id)s, s.id, s.division_id, s.from_month, s.to_month, s.months,
+           s.new_amount - s.old_amount, (s.new_amount - s.old_amount) * s.months
+      FROM span s
+     WHERE s.months > 0 AND %(back_pay)s
+    RETURNING amount
+)
+SELECT (SELECT COUNT(*) FROM upd), (SELECT COALESCE(SUM(old_amount), 0) FROM upd),
+       (SELECT COALESCE(SUM(new_amount), 0) FROM upd), (SELECT COUNT(*) FROM chg),
+       (SELECT COALESCE(SUM(amount), 0) FROM bp)
+"""
+
+
+def _recompute_programme(
+    *, raise_record: Raise, programme: Programme, districts: list[str], user_id: int | None, today: dt.date
+) -> tuple[int, Decimal, Decimal, Decimal]:
+    on = raise_record.effective_from
+    args = recompute.params(programme_id=programme.pk, on=on, districts=districts)
+    # Last month that, without roster history, counts as paid at the old amount: the month before this one.
+    last_unpaid = _first_of_month(_first_of_month(today) - dt.timedelta(days=1))
+    args.update(
+        ref=raise_record.source_ref,
+        reason=AmountChangeReason.RAISE.value,
+        note=raise_record.title[:300],
+        user=user_id,
+        raise_id=raise_record.pk,
+        last_unpaid=last_unpaid,
+        back_pay=on < _first_of_month(today),
+    )
+    sql = APPLY_SQL.format(computed=recompute.computed_cte(calculation=programme.calculation))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, args)
+        changed, before, after, recorded, back_pay = cursor.fetchone()
+    if recorded != changed:  # cannot happen: both come from the same rows; guards a future edit of the SQL
+        raise RuntimeError("amount changes do not match updated cases")
+    return changed, Decimal(before), Decimal(after), Decimal(back_pay)
+
+
+def raise_apply(*, raise_id: int, acting_user=None, today: dt.date | None = None, task_id: str = "") -> ApplyResult:
+    """Apply an approved raise whose effective date has come. Idempotent; all or nothing."""
+    if acting_user is not None:
+        _require_city_admin(acting_user)
+    today = today or timezone.localdate()
+    with pghistory.context(raise_id=raise_id, cause="standard raise"), transaction.atomic():
+        locked = Raise.objects.select_for_update().get(pk=raise_id)
+        if locked.status == RaiseStatus.APPLIED:
+            return ApplyResult(raise_id=raise_id, already_applied=True)
+        if locked.status != RaiseStatus.APPROVED:
+            raise ValidationError(_("Only an approved raise can be applied."))
+        if locked.effective_from > today:
+            raise ValidationError(
+                _("This raise takes effect on %(date)s; it is applied on that day.") % {"date": locked.effective_from}
+            )
+        frozen = list(locked.planned_standards.select_related("programme"))
+        fresh = planning.plan(locked)
+        fresh_keys = {
+            (p.programme.pk, p.division_id, p.care_level, p.old_amount, p.new_amount) for p in fresh.standards
+        }
+        frozen_keys = {(p.programme_id, p.division_id, p.care_level, p.old_amount, p.new_amount) for p in frozen}
+        if fresh.problems or fresh_keys != frozen_keys:
+            raise ValidationError(
+                _("The standards changed since this raise was approved; withdraw the approval and approve it again.")
+            )
+        user_id = acting_user.pk if acting_user is not None else None
+        for item in frozen:
+            item.standard = Standard.objects.create(
+                programme=item.programme,
+                division_id=item.division_id,
+                care_level=item.care_level,
+                amount=item.new_amount,
+                effective_from=locked.effective_from,
+                base_programme_id=item.base_programme_id,
+                multiplier=item.multiplier,
+                note=_("Raise: %(title)s") % {"title": locked.title[:150]},
+                created_by_id=user_id,
+            )
+            item.save(update_fields=["standard"])
+
+        districts = sorted(locked.districts.values_list("code", flat=True))
+        programmes = sorted({item.programme for item in frozen}, key=lambda p: p.pk)
+        # Lock every case the raise may touch first, so a concurrent review cannot change one between the
+        # statement's snapshot and its update (the new amount depends on the row's income and size).
+        cases = Case.objects.filter(programme__in=programmes, status__in=recompute.RECOMPUTED_STATUSES)
+        if districts:
+            from django.db.models import Q
+
+            area = Q()
+            for code in districts:
+                area |= Q(division__code__startswith=code)
+            cases = cases.filter(area)
+        with connection.cursor() as cursor:
+            sql, params = cases.values("id").query.sql_with_params()
+            cursor.execute(f"SELECT 1 FROM ({sql}) AS ids JOIN assistance_case c USING (id) FOR UPDATE OF c", params)
+
+        result = ApplyResult(raise_id=raise_id)
+        _progress(raise_id, 0, len(programmes), "updating")
+        for index, programme in enumerate(programmes, start=1):
+            changed, before, after, back_pay = _recompute_programme(
+                raise_record=locked, programme=programme, districts=districts, user_id=user_id, today=today
+            )
+            result.cases_changed += changed
+            result.total_before += before
+            result.total_after += after
+            result.back_pay_total += back_pay
+            result.per_programme[programme.pk] = changed
+            _progress(raise_id, index, len(programmes), "updating")
+
+        pause = float(os.environ.get(PAUSE_ENV) or 0)
+        if pause:
+            time.sleep(pause)
+
+        locked.status = RaiseStatus.APPLIED
+        locked.applied_at = timezone.now()
+        locked.applied_by = acting_user
+        locked.apply_task_id = task_id
+        locked.last_error = ""
+        locked.cases_changed = result.cases_changed
+        locked.monthly_total_before = result.total_before
+        locked.monthly_total_after = result.total_after
+        locked.back_pay_total = result.back_pay_total
+        locked.save()
+        transaction.on_commit(lambda: _progress(raise_id, len(programmes), len(programmes), "applied"))
+    return result
+
+
+def raise_record_failure(*, raise_id: int, message: str) -> None:
+    """Keep the reason an apply failed on the raise (in its own transaction, after the apply rolled back)."""
+    Raise.objects.filter(pk=raise_id).exclude(status=RaiseStatus.APPLIED).update(last_error=message[:2000])
+    _progress(raise_id, 0, 0, "failed")
+
+
+def due_raise_ids(*, today: dt.date | None = None) -> list[int]:
+    today = today or timezone.localdate()
+    return list(
+        Raise.objects.filter(status=RaiseStatus.APPROVED, effective_from__lte=today)
+        .order_by("effective_from", "id")
+        .values_list("id", flat=True)
+    )
+
+
+# ---------------------------------------------------------------------------------------------------- back pay
+
+
+def back_pay_for_roster(*, month: dt.date, district_code: str) -> dict[int, Decimal]:
+    """Back pay a roster for `month` in a district owes, per case: every raise back pay not yet paid.
+
+    For set-based roster SQL the same rows are
+    `SELECT case_id, SUM(amount) FROM raises_raisebackpay WHERE roster_id IS NULL AND division_id LIKE '<district>%'
+    GROUP BY case_id`; after inserting the payments call `back_pay_mark_paid` in the same transaction.
+    """
+    rows = (
+        RaiseBackPay.objects.filter(roster__isnull=True, division__code__startswith=district_code)
+        .filter(raise_record__applied_at__isnull=False)
+        .values_list("case_id", "amount")
+    )
+    owed: dict[int, Decimal] = {}
+    for case_id, amount in rows:
+        owed[case_id] = owed.get(case_id, Decimal("0")) + amount
+    return owed
+
+
+def back_pay_mark_paid(*, roster: PaymentRoster, case_ids: list[int] | None = None) -> int:
+    """Record that `roster` paid the outstanding back pay of its district (or only of `case_ids`)."""
+    qs = RaiseBackPay.objects.filter(roster__isnull=True, division__code__startswith=roster.district_id)
+    if case_ids is not None:
+        qs = qs.filter(case_id__in=case_ids)
+    return qs.update(roster=roster, paid_month=roster.month)

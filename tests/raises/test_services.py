@@ -1,0 +1,336 @@
+"""Raises applied in-process: the set-based SQL against the reference calculation, idempotency, back pay, dates,
+linked standards, scoping of the report, permissions."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from assistance import amounts
+from assistance.models import Case, CaseAmountChange, Payment, PaymentRoster, Standard
+from assistance.raises import selectors, services
+from assistance.raises.models import Raise, RaiseBackPay, RaiseStandard, RaiseStatus
+from tests.raises import factories as f
+
+pytestmark = pytest.mark.django_db
+
+
+def _reference(case: Case, on: dt.date) -> Decimal:
+    return amounts.monthly_amount(
+        programme=case.programme,
+        district_code=case.division_id[:6],
+        on=on,
+        household_size=case.household_size,
+        income_per_capita=case.monthly_income_per_capita,
+        care_level=case.care_level,
+    )
+
+
+def _raise(
+    user,
+    programmes,
+    *,
+    on,
+    method="increase_percent",
+    value="8",
+    rounding="up_yuan",
+    components=None,
+    districts=None,
+    title="2026年提标",
+):
+    return services.raise_create(
+        acting_user=user,
+        title=title,
+        programmes=programmes,
+        districts=districts or [],
+        components=components or ["basic"],
+        method=method,
+        value=Decimal(value),
+        rounding=rounding,
+        effective_from=on,
+    )
+
+
+@pytest.fixture
+def data(divisions):
+    progs = f.standards()
+    cases = f.mixed_cases()
+    return progs, cases
+
+
+def test_apply_gives_exactly_the_reference_amounts(city_admin, data):
+    progs, cases = data
+    on = f.month_start(0)
+    r = _raise(city_admin, [progs["raise_urban_allowance"], progs["raise_rural_allowance"]], on=on)
+    preview = selectors.raise_preview(user=city_admin, raise_record=r, with_case_amounts=True)
+    assert not preview.plan.problems
+    services.raise_approve(acting_user=city_admin, raise_record=r)
+    before = {c.pk: c.monthly_amount for c in Case.objects.all()}
+
+    result = services.raise_apply(raise_id=r.pk, acting_user=city_admin, today=on)
+
+    # 8 % rounded up to whole yuan: city-wide 1000 → 1080, 中山区's own 1050 → 1134, rural 800 → 864
+    new = {(s.division_id, s.programme.code): s.amount for s in Standard.objects.filter(effective_from=on)}
+    assert new[(None, "raise_urban_allowance")] == Decimal("1080.00")
+    assert new[("210202", "raise_urban_allowance")] == Decimal("1134.00")
+    assert new[(None, "raise_rural_allowance")] == Decimal("864.00")
+    # the linked hardship basic standard follows: 1.3 × 1080 = 1404, 1.3 × 1134 = 1474.2 → 1475
+    assert new[(None, "raise_urban_hardship")] == Decimal("1404.00")
+    assert new[("210202", "raise_urban_hardship")] == Decimal("1475.00")
+
+    changed = 0
+    for case in Case.objects.select_related("programme"):
+        if case.status in ("active", "under_review"):
+            assert case.monthly_amount == _reference(case, on), case
+            if case.programme.code.startswith("raise_disability"):
+                assert case.pk not in preview.case_amounts
+            else:
+                assert preview.case_amounts[case.pk][1] == case.monthly_amount  # the preview showed what was applied
+            if case.monthly_amount != before[case.pk]:
+                changed += 1
+                change = CaseAmountChange.objects.get(case=case, source_ref=f"raise:{r.pk}")
+                assert (change.old_amount, change.new_amount, change.reason) == (
+                    before[case.pk],
+                    case.monthly_amount,
+                    "raise",
+                )
+        else:
+            assert case.monthly_amount == before[case.pk], "stopped and phase-out cases keep their amount"
+            assert not CaseAmountChange.objects.filter(case=case).exists()
+    assert changed == result.cases_changed == CaseAmountChange.objects.count() > 30
+    assert preview.changed == changed
+    r.refresh_from_db()
+    assert r.status == RaiseStatus.APPLIED and r.cases_changed == changed
+    assert r.monthly_total_after - r.monthly_total_before == preview.after - preview.before
+    # disability subsidies were not covered: unchanged
+    assert all(
+        c.monthly_amount == before[c.pk] for c in Case.objects.filter(programme__code__startswith="raise_disability")
+    )
+
+
+def test_care_amounts_and_disability_subsidies_raised_the_same_way(city_admin, data):
+    progs, cases = data
+    on = f.month_start(0)
+    r = _raise(
+        city_admin,
+        [progs["raise_urban_hardship"], progs["raise_disability_living"], progs["raise_disability_care"]],
+        on=on,
+        method="increase_amount",
+        value="20",
+        components=["self_care", "half_care", "full_care"],
+    )
+    plan = selectors.raise_preview(user=city_admin, raise_record=r).plan
+    # care levels exist only for hardship; the subsidies have no care amounts → reported, not silently skipped
+    assert plan.problems
+    r2 = _raise(
+        city_admin,
+        [progs["raise_disability_living"], progs["raise_disability_care"]],
+        on=on,
+        method="increase_amount",
+        value="20",
+        title="两项补贴提标",
+    )
+    r.delete()
+    r3 = _raise(
+        city_admin,
+        [progs["raise_urban_hardship"]],
+        on=on,
+        method="increase_amount",
+        value="20",
+        components=["self_care", "half_care", "full_care"],
+        title="护理标准提标",
+    )
+    for item in (r2, r3):
+        services.raise_approve(acting_user=city_admin, raise_record=item)
+        services.raise_apply(raise_id=item.pk, acting_user=city_admin, today=on)
+    care = dict(Standard.objects.filter(effective_from=on, care_level__gt="").values_list("care_level", "amount"))
+    assert care == {"self_care": Decimal("120.00"), "half_care": Decimal("370.00"), "full_care": Decimal("720.00")}
+    for case in Case.objects.filter(
+        status="active",
+        programme__code__in=["raise_urban_hardship", "raise_disability_living", "raise_disability_care"],
+    ).select_related("programme"):
+        assert case.monthly_amount == _reference(case, on)
+    hardship_full = Case.objects.get(
+        programme__code="raise_urban_hardship", care_level="full_care", division_id="210203001001"
+    )
+    assert hardship_full.monthly_amount == Decimal("1300.00") + Decimal("720.00")
+
+
+def test_applying_twice_changes_nothing(city_admin, data):
+    progs, _ = data
+    on = f.month_start(0)
+    r = _raise(city_admin, [progs["raise_urban_allowance"]], on=on)
+    services.raise_approve(acting_user=city_admin, raise_record=r)
+    first = services.raise_apply(raise_id=r.pk, acting_user=city_admin, today=on)
+    state = sorted(Case.objects.values_list("id", "monthly_amount"))
+    changes = CaseAmountChange.objects.count()
+    standards = Standard.objects.count()
+    second = services.raise_apply(raise_id=r.pk, acting_user=city_admin, today=on)
+    assert first.cases_changed > 0 and second.already_applied and second.cases_changed == 0
+    assert sorted(Case.objects.values_list("id", "monthly_amount")) == state
+    assert (CaseAmountChange.objects.count(), Standard.objects.count()) == (changes, standards)
+
+
+def test_future_effective_date_waits_for_its_day(city_admin, data):
+    progs, _ = data
+    on = f.month_start(2)
+    r = _raise(city_admin, [progs["raise_urban_allowance"]], on=on)
+    services.raise_approve(acting_user=city_admin, raise_record=r)
+    assert r.pk not in services.due_raise_ids(today=f.month_start(0))
+    with pytest.raises(ValidationError):
+        services.raise_apply(raise_id=r.pk, acting_user=city_admin, today=f.month_start(0))
+    assert not Standard.objects.filter(effective_from=on).exists()
+    assert r.pk in services.due_raise_ids(today=on)
+    result = services.raise_apply(raise_id=r.pk, today=on)
+    assert result.cases_changed > 0
+    assert not RaiseBackPay.objects.exists()  # applied on its day: nothing to pay back
+
+
+def test_past_effective_date_yields_back_pay_without_roster_history(city_admin, data):
+    progs, _ = data
+    on = f.month_start(-2)
+    today = f.month_start(0) + dt.timedelta(days=9)
+    r = _raise(city_admin, [progs["raise_urban_allowance"]], on=on)
+    services.raise_approve(acting_user=city_admin, raise_record=r)
+    services.raise_apply(raise_id=r.pk, acting_user=city_admin, today=today)
+    backs = {b.case_id: b for b in RaiseBackPay.objects.filter(raise_record=r)}
+    assert backs
+    for change in CaseAmountChange.objects.filter(source_ref=f"raise:{r.pk}").select_related("case"):
+        if change.case.first_payment_month > today:
+            assert change.case_id not in backs  # starts paying in the future: nothing owed
+            continue
+        back = backs[change.case_id]
+        # the two months before this one were paid at the old amount
+        assert back.months == 2 and back.from_month == on
+        assert back.amount == (change.new_amount - change.old_amount) * 2
+    owed = services.back_pay_for_roster(month=f.month_start(1), district_code="210202")
+    assert owed and all(case_id in backs for case_id in owed)
+    assert all(Case.objects.get(pk=cid).division_id.startswith("210202") for cid in owed)
+
+
+def test_past_effective_date_back_pay_counts_the_months_rosters_paid(city_admin, data):
+    progs, cases = data
+    on = f.month_start(-3)
+    case = next(
+        c
+        for c in cases
+        if c.division_id.startswith("210203")
+        and c.status == "active"
+        and c.programme.code == "raise_urban_allowance"
+        and c.monthly_amount > 0
+    )
+    # 西岗区 paid through the portal for the last three months, at the old amount
+    for offset in (-3, -2, -1):
+        roster = PaymentRoster.objects.create(month=f.month_start(offset), district_id="210203", status="ready")
+        Payment.objects.create(
+            roster=roster,
+            case=case,
+            month=roster.month,
+            division_id=case.division_id,
+            programme=case.programme,
+            amount=case.monthly_amount,
+        )
+    r = _raise(city_admin, [progs["raise_urban_allowance"]], on=on)
+    services.raise_approve(acting_user=city_admin, raise_record=r)
+    services.raise_apply(raise_id=r.pk, acting_user=city_admin, today=f.month_start(0))
+    case.refresh_from_db()
+    back = RaiseBackPay.objects.get(raise_record=r, case=case)
+    change = CaseAmountChange.objects.get(case=case, source_ref=f"raise:{r.pk}")
+    assert back.months == 3 and back.amount == (change.new_amount - change.old_amount) * 3
+    # other 西岗区 cases had no payment in the portal's rosters for those months: nothing owed
+    assert (
+        not RaiseBackPay.objects.filter(raise_record=r, division__code__startswith="210203").exclude(case=case).exists()
+    )
+    roster = PaymentRoster.objects.create(month=f.month_start(1), district_id="210203")
+    assert services.back_pay_for_roster(month=roster.month, district_code="210203") == {case.pk: back.amount}
+    assert services.back_pay_mark_paid(roster=roster) == 1
+    assert services.back_pay_for_roster(month=roster.month, district_code="210203") == {}
+
+
+def test_district_raise_touches_only_that_district(city_admin, data):
+    progs, _ = data
+    on = f.month_start(0)
+    from dalian_minzheng.people.models import Division
+
+    r = _raise(
+        city_admin,
+        [progs["raise_urban_allowance"]],
+        on=on,
+        districts=[Division.objects.get(code="210203")],
+        method="new_amount",
+        value="1100",
+    )
+    services.raise_approve(acting_user=city_admin, raise_record=r)
+    planned = {(p.programme.code, p.division_id): p.new_amount for p in RaiseStandard.objects.filter(raise_record=r)}
+    assert planned == {
+        ("raise_urban_allowance", "210203"): Decimal("1100.00"),
+        ("raise_urban_hardship", "210203"): Decimal("1430.00"),
+    }
+    services.raise_apply(raise_id=r.pk, acting_user=city_admin, today=on)
+    changed = CaseAmountChange.objects.filter(source_ref=f"raise:{r.pk}").select_related("case")
+    assert changed and all(ch.case.division_id.startswith("210203") for ch in changed)
+    for case in Case.objects.filter(status="active", division__code__startswith="210203").select_related("programme"):
+        assert case.monthly_amount == _reference(case, on)
+    assert not CaseAmountChange.objects.exclude(case__division__code__startswith="210203").exists()
+
+
+def test_audit_trail_names_the_raise(city_admin, data):
+    from django.apps import apps
+
+    progs, _ = data
+    on = f.month_start(0)
+    r = _raise(city_admin, [progs["raise_rural_allowance"]], on=on)
+    services.raise_approve(acting_user=city_admin, raise_record=r)
+    services.raise_apply(raise_id=r.pk, acting_user=city_admin, today=on)
+    case_ids = set(CaseAmountChange.objects.filter(source_ref=f"raise:{r.pk}").values_list("case_id", flat=True))
+    assert case_ids
+    case_event = apps.get_model("assistance", "CaseEvent")
+    updates = case_event.objects.filter(pgh_obj_id__in=case_ids, pgh_label="update").select_related("pgh_context")
+    assert {e.pgh_obj_id for e in updates} == case_ids
+    assert all(e.pgh_context.metadata["raise_id"] == r.pk for e in updates)
+    new_standard = apps.get_model("assistance", "StandardEvent").objects.get(
+        pgh_label="insert", programme_id=progs["raise_rural_allowance"].pk, effective_from=on
+    )
+    assert new_standard.pgh_context.metadata["raise_id"] == r.pk
+
+
+def test_only_the_city_admin_manages_raises(city_admin, district_admin, auditor, data):
+    progs, _ = data
+    on = f.month_start(0)
+    for user in (district_admin, auditor):
+        with pytest.raises(PermissionDenied):
+            _raise(user, [progs["raise_urban_allowance"]], on=on)
+    r = _raise(city_admin, [progs["raise_urban_allowance"]], on=on)
+    with pytest.raises(PermissionDenied):
+        services.raise_approve(acting_user=district_admin, raise_record=r)
+
+
+def test_plan_refuses_bad_raises(city_admin, data):
+    progs, _ = data
+    with pytest.raises(ValidationError):
+        _raise(city_admin, [progs["raise_urban_allowance"]], on=f.month_start(0) + dt.timedelta(days=3))
+    r = _raise(city_admin, [progs["raise_urban_hardship"]], on=f.month_start(0))
+    with pytest.raises(ValidationError):  # linked: raise the allowance instead
+        services.raise_approve(acting_user=city_admin, raise_record=r)
+    old = _raise(city_admin, [progs["raise_urban_allowance"]], on=dt.date(2019, 1, 1), title="earlier")
+    with pytest.raises(ValidationError):  # would slip in before the 2020 standard already in the table
+        services.raise_approve(acting_user=city_admin, raise_record=old)
+    assert Raise.objects.filter(status="draft").count() == 2
+
+
+def test_report_is_scoped_for_district_admins(city_admin, district_admin, auditor, data):
+    progs, _ = data
+    on = f.month_start(0)
+    r = _raise(city_admin, [progs["raise_urban_allowance"]], on=on)
+    services.raise_approve(acting_user=city_admin, raise_record=r)
+    services.raise_apply(raise_id=r.pk, acting_user=city_admin, today=on)
+    r.refresh_from_db()
+    city = selectors.raise_report(user=city_admin, raise_record=r)
+    district = selectors.raise_report(user=district_admin, raise_record=r)
+    assert {row.district for row in city.rows} == {"210202", "210203", "210204", "210211", "210281"}
+    assert {row.district for row in district.rows} == {"210202"}
+    assert selectors.raise_report(user=auditor, raise_record=r).changed == city.changed == r.cases_changed
+    assert city.after - city.before == r.monthly_total_after - r.monthly_total_before
