@@ -66,7 +66,7 @@ class PetitionFilter(django_filters.FilterSet):
         )
 
     def in_division(self, queryset, name, value):
-        return queryset.filter(division_id__startswith=value.code) if value else queryset
+        return queryset.filter(division__code__startswith=value.code) if value else queryset
 
     def only_overdue(self, queryset, name, value):
         return queryset.filter(overdue_q(timezone.localdate())) if value else queryset
