@@ -19,6 +19,19 @@ ROOT = Path(__file__).resolve().parent.parent
 TEST_PASSWORD = "Test-passw0rd-portal"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _static_files_without_manifest():
+    """Pages render in tests without a collectstatic run: plain static storage instead of the production manifest
+    (tests/foundation/test_static_files.py checks that collectstatic with the manifest works)."""
+    from django.conf import settings
+    from django.test import override_settings
+
+    Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
+    plain = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+    with override_settings(STORAGES={**settings.STORAGES, "staticfiles": plain}):
+        yield
+
+
 @pytest.fixture
 def divisions(db):
     """Reference divisions, loaded inside each test (transactional tests truncate tables afterwards)."""
@@ -171,6 +184,9 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     executable = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+    # Playwright's sync API keeps an event loop running in this thread; Django would then refuse database calls
+    # from the test (and its teardown) as "async context", though they are plain synchronous calls.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=executable,
