@@ -1,12 +1,29 @@
 """Every view declares who may reach it, with `@access(...)`; the declaration is also what enforces it.
 
-The permission-matrix test walks every URL pattern of the project and fails for a view without a policy, then
-checks each role × (own division, other division, anonymous) against the declared policy.
+The permission-matrix test (tests/kernel/test_permission_matrix.py) walks every URL pattern of the project and fails
+for a view without a policy, then checks each role × (own division, other division, anonymous) against the declared
+policy with a GET (or, for a POST-only view that answers 405 to GET, an empty POST checked against `write_roles`):
+
+* `public=True`      — anonymous users get an answer (not a redirect to the login page, not 403);
+* otherwise          — anonymous → redirect to the login page; a role not in `roles` → 403; a role in `roles` → not
+                       403;
+* `model=M`          — the URL names one record by its kwargs (normally a single `<int:pk>`). The test makes one M
+                       in the user's own division and one in another district with the factory registered by
+                       `@scoped_factory("app_label.M")` in some tests/**/factories.py, and expects the other
+                       district's record to answer 404 to division-bound roles (caseworker, district admin);
+* `sample_kwargs=f`  — for URLs whose kwargs are not one record's pk (a code, a year, two ids …):
+                       `f(division_code) -> dict` returns URL kwargs for an object inside that division (it may create
+                       rows; it runs inside the test's transaction). With `model=` as well, the other-district 404
+                       check applies to these kwargs too. A non-public URL with kwargs and neither a factory nor
+                       `sample_kwargs` fails the test with a message that says so.
+
+The Django admin is declared by the test itself: every admin URL except its login page is staff-only, and portal
+roles (not staff) are redirected to the admin login.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import wraps
 
@@ -30,6 +47,8 @@ class AccessPolicy:
     public: bool = False  # no login at all (health check, public notices, department API with its own token)
     # For URLs that name one record: the model whose `division` decides; another division's record answers 404.
     model: type | None = None
+    # For URLs with kwargs that are not one record's pk: division code -> URL kwargs (see the module docstring).
+    sample_kwargs: Callable[[str], dict] | None = None
 
 
 def access(
@@ -38,12 +57,13 @@ def access(
     *,
     public: bool = False,
     model: type | None = None,
+    sample_kwargs: Callable[[str], dict] | None = None,
 ):
     """Declare and enforce who may use a view. `write_roles` defaults to `roles` minus the auditor."""
     roles = frozenset(roles)
     writers = frozenset(write_roles) if write_roles is not None else roles - {Role.AUDITOR}
     writers = writers - {Role.AUDITOR}
-    policy = AccessPolicy(roles=roles, write_roles=writers, public=public, model=model)
+    policy = AccessPolicy(roles=roles, write_roles=writers, public=public, model=model, sample_kwargs=sample_kwargs)
 
     def decorator(view):
         @wraps(view)

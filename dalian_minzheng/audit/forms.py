@@ -19,7 +19,9 @@ class EventSearchForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["table"].choices = [("", _("All tables")), *selectors.table_choices()]
         for name, f in self.fields.items():
-            f.widget.attrs.setdefault("class", "form-select form-select-sm" if name == "table" else "form-control form-control-sm")
+            f.widget.attrs.setdefault(
+                "class", "form-select form-select-sm" if name == "table" else "form-control form-control-sm"
+            )
 
     def clean_user(self):
         username = (self.cleaned_data.get("user") or "").strip()

@@ -52,6 +52,11 @@ class AuditRow:
         return {"insert": _("created"), "update": _("changed"), "delete": _("deleted")}.get(self.action, self.action)
 
     @property
+    def source(self) -> str:
+        """The request URL or the task that made the change."""
+        return self.context.get("url") or self.context.get("task") or ""
+
+    @property
     def user_id(self):
         return self.context.get("user")
 
@@ -69,7 +74,10 @@ def event_models() -> dict[str, type]:
 def table_choices() -> list[tuple[str, str]]:
     """(tracked model label, its verbose name) for the search form's table filter."""
     return sorted(
-        ((m.pgh_tracked_model._meta.label, str(m.pgh_tracked_model._meta.verbose_name)) for m in event_models().values()),
+        (
+            (m.pgh_tracked_model._meta.label, str(m.pgh_tracked_model._meta.verbose_name))
+            for m in event_models().values()
+        ),
         key=lambda c: c[0],
     )
 
@@ -106,9 +114,7 @@ def _branches(flt: EventFilter, cut: int) -> tuple[list[str], list]:
             where.append("(" + " OR ".join(f'e."{c}" = ANY(%s)' for c in cols) + ")")
             branch_params += [list(flt.person_ids)] * len(cols)
         if flt.user_id is not None:
-            where.append(
-                "e.pgh_context_id IN (SELECT c.id FROM pghistory_context c WHERE c.metadata->>'user' = %s)"
-            )
+            where.append("e.pgh_context_id IN (SELECT c.id FROM pghistory_context c WHERE c.metadata->>'user' = %s)")
             branch_params.append(str(flt.user_id))
         if flt.date_from:
             where.append("e.pgh_created_at >= %s")

@@ -73,7 +73,7 @@ def _export_rows(flt):
                 r.action,
                 r.obj_id,
                 r.user_label,
-                r.context.get("url") or r.context.get("task") or "",
+                r.source,
                 r.diff,
                 r.data,
             ]

@@ -97,13 +97,10 @@ class Person(models.Model):
         verbose_name = _("person")
         verbose_name_plural = _("persons")
         ordering = ["id"]
-        indexes = [
-            models.Index(fields=["division"], name="person_division_prefix", opclasses=["varchar_pattern_ops"]),
-            models.Index(Right("id_number", 4), name="person_id_last4"),
-            # Prefix search (name__startswith / phone__startswith) must use an index under any collation.
-            models.Index(fields=["name"], name="person_name_prefix", opclasses=["varchar_pattern_ops"]),
-            models.Index(fields=["phone"], name="person_phone_prefix", opclasses=["varchar_pattern_ops"]),
-        ]
+        # Prefix searches (division_id / name / phone LIKE 'x%') use the `*_like` varchar_pattern_ops indexes that
+        # Django creates on PostgreSQL for every indexed CharField and FK to a CharField key; only the last-4 search
+        # needs an index of its own.
+        indexes = [models.Index(Right("id_number", 4), name="person_id_last4")]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.masked_id_number})"
@@ -149,9 +146,7 @@ class Household(models.Model):
         verbose_name = _("household")
         verbose_name_plural = _("households")
         ordering = ["id"]
-        indexes = [
-            models.Index(fields=["division"], name="household_division_prefix", opclasses=["varchar_pattern_ops"])
-        ]
+        # The FK's `division_id_like` index (varchar_pattern_ops, made by Django) serves the scope prefix.
         constraints = [models.UniqueConstraint(fields=["head"], name="household_one_per_head")]
 
     def __str__(self) -> str:

@@ -174,9 +174,7 @@ def household_add_member(
     if current is not None:
         if current.household_id == household.pk:
             raise ValidationError({"person": _("This person is already a member of this household.")})
-        raise ValidationError(
-            {"person": _("This person belongs to another household; record a move instead.")}
-        )
+        raise ValidationError({"person": _("This person belongs to another household; record a move instead.")})
     return HouseholdMember.objects.create(
         household=household,
         person=person,

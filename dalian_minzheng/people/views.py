@@ -20,7 +20,13 @@ from dalian_minzheng.accounts.scope import scoped
 from dalian_minzheng.audit.models import AccessKind
 from dalian_minzheng.audit.services import record_access
 from dalian_minzheng.people import selectors, services
-from dalian_minzheng.people.forms import AddMemberForm, HouseholdCreateForm, LeaveForm, PersonForm, attach_service_errors
+from dalian_minzheng.people.forms import (
+    AddMemberForm,
+    HouseholdCreateForm,
+    LeaveForm,
+    PersonForm,
+    attach_service_errors,
+)
 from dalian_minzheng.people.models import Household, HouseholdMember, Person
 
 PAGE_SIZE = 50
@@ -137,9 +143,7 @@ def person_edit(request, pk: int):
         else:
             messages.success(request, _("The changes have been saved."))
             return redirect("people:person_detail", pk=person.pk)
-    return render(
-        request, "people/person_form.html", {"form": form, "title": _("Edit person"), "person": person}
-    )
+    return render(request, "people/person_form.html", {"form": form, "title": _("Edit person"), "person": person})
 
 
 @access(roles=ALL_ROLES)

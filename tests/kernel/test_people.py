@@ -114,7 +114,7 @@ def test_person_list_masks_id_and_detail_reveal_is_audited(client, caseworker):
     html = response.content.decode()
     assert person.masked_id_number in html and person.id_number not in html
     detail = client.get(reverse("people:person_detail", args=[person.pk])).content.decode()
-    assert person.id_number not in detail and "data-testid=\"reveal-id\"" in detail
+    assert person.id_number not in detail and 'data-testid="reveal-id"' in detail
     revealed = client.get(reverse("people:person_reveal_id", args=[person.pk]))
     assert person.id_number in revealed.content.decode()
     event = AccessEvent.objects.get(kind=AccessKind.REVEAL_ID)
