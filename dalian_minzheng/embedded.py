@@ -24,11 +24,15 @@ class EmbeddedServiceError(RuntimeError):
     pass
 
 
-def postgres_url() -> str:
-    """Start (or reuse) the embedded PostgreSQL and return a URL for the portal's database."""
+def _runtime_dir() -> None:
     # pgserver keeps its lock files in the runtime dir; a container without XDG_RUNTIME_DIR gets one under var/.
     (VAR_DIR / "run").mkdir(parents=True, exist_ok=True, mode=0o700)
     os.environ.setdefault("XDG_RUNTIME_DIR", str(VAR_DIR / "run"))
+
+
+def postgres_url() -> str:
+    """Start (or reuse) the embedded PostgreSQL and return a URL for the portal's database."""
+    _runtime_dir()
     try:
         import pgserver
     except ImportError as exc:  # pragma: no cover - depends on the install
@@ -139,14 +143,16 @@ def stop() -> list[str]:
     stopped = []
     pgdata = VAR_DIR / "pgdata"
     if (pgdata / "postmaster.pid").exists():
+        _runtime_dir()
         from pgserver._commands import pg_ctl
 
         # pgserver runs postgres as the system user "pgserver" when started by root (postgres refuses root)
         pg_ctl(["-w", "stop"], pgdata=pgdata, user="pgserver" if os.geteuid() == 0 else None)
         stopped.append(f"PostgreSQL ({pgdata})")
     port_file = VAR_DIR / "redis" / "port"
-    if port_file.exists():
-        port = int(port_file.read_text())
+    ports = [int(port_file.read_text())] if port_file.exists() else []
+    ports += [int(os.environ.get("EMBEDDED_REDIS_PORT", "6390")) + n for n in range(20)]
+    for port in ports:
         if _port_open(port) and _redis_dir_on(port) == os.path.realpath(VAR_DIR / "redis"):
             import redis
 
@@ -155,7 +161,8 @@ def stop() -> list[str]:
             except redis.ConnectionError:
                 pass  # the server closes the connection as it exits
             stopped.append(f"Redis (port {port})")
-        port_file.unlink()
+            break
+    port_file.unlink(missing_ok=True)
     return stopped
 
 
