@@ -104,6 +104,8 @@ for _origin in CSRF_TRUSTED_ORIGINS:
         raise ImproperlyConfigured(f"CSRF_TRUSTED_ORIGINS entry {_origin!r} must start with https:// (or http://)")
 HTTPS = _env_bool("HTTPS", False)
 SECURE_SSL_REDIRECT = HTTPS
+# The container healthcheck calls /healthz over plain HTTP inside the container; every other URL is redirected.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SESSION_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_SECURE = HTTPS
 SECURE_HSTS_SECONDS = _env_int("SECURE_HSTS_SECONDS", 31536000 if HTTPS else 0)

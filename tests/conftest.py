@@ -104,6 +104,7 @@ class WorkerProcess:
         env["DATABASE_URL"] = test_database_url()
         env["REDIS_URL"] = settings.REDIS_URL
         env["CONN_MAX_AGE"] = "0"
+        (ROOT / "var").mkdir(exist_ok=True)  # a clean clone tested against explicit URLs has no var/ yet
         self.log = open(ROOT / "var" / f"test-worker-{os.getpid()}.log", "ab")  # noqa: SIM115
         self.proc = subprocess.Popen(
             [
