@@ -354,3 +354,11 @@ def public_recipients(community_code: str | None = None, search: str | None = No
         community_code=F("division_id"),
         masked_name=mask_name_sql("application__applicant__name"),
     ).order_by("division_id", "id")
+
+
+def can_build_roster(*, user, district_code: str) -> bool:
+    from dalian_minzheng.accounts.scope import can_see_division
+
+    return can_see_division(user, district_code) and (
+        user.is_superuser or user.role in ("district_admin", "city_admin")
+    )

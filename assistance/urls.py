@@ -1,7 +1,23 @@
 from django.urls import path
 
-from dalian_minzheng.core.views import home
+from assistance import views
 
 app_name = "assistance"
-# Placeholder route so navigation resolves; the issue that builds this app replaces it.
-urlpatterns = [path("", home, name="index")]
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("applications/", views.application_list, name="application_list"),
+    path("applications/new/", views.application_create, name="application_create"),
+    path("applications/overdue/", views.overdue, name="overdue"),
+    path("applications/<int:pk>/", views.application_detail, name="application_detail"),
+    path("applications/<int:pk>/action/", views.application_action, name="application_action"),
+    path("applications/<int:pk>/visit/", views.application_visit, name="application_visit"),
+    path("cases/", views.case_list, name="case_list"),
+    path("cases/<int:pk>/", views.case_detail, name="case_detail"),
+    path("reviews/", views.review_list, name="review_list"),
+    path("reviews/<int:pk>/", views.review_detail, name="review_detail"),
+    path("standards/", views.standard_list, name="standard_list"),
+    path("workdays/", views.workday_list, name="workday_list"),
+    path("rosters/", views.roster_list, name="roster_list"),
+    path("rosters/<int:pk>/", views.roster_detail, name="roster_detail"),
+    path("rosters/<int:pk>/export/", views.roster_export, name="roster_export"),
+]
