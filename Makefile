@@ -13,8 +13,9 @@ $(VENV)/.installed: pyproject.toml
 
 install: $(VENV)/.installed
 
+# exec: the portal replaces the recipe's shell, so Ctrl-C or a signal to make's process group reaches it directly.
 run: install
-	DEBUG=$${DEBUG:-true} DEMO_DATA=$${DEMO_DATA:-true} $(PY) scripts/run_portal.py
+	DEBUG=$${DEBUG:-true} DEMO_DATA=$${DEMO_DATA:-true} exec $(PY) scripts/run_portal.py
 
 # The embedded PostgreSQL and Redis keep running after `make run` stops (so `make test` and the next start reuse
 # them); this stops them. Their data stays under var/.
