@@ -33,7 +33,13 @@ def _page_number(raw: str | None) -> int:
         return 1
 
 
-def _public_response(template: str, context: dict) -> HttpResponse:
+def _public_response(request, template: str, context: dict) -> HttpResponse:
+    session = getattr(request, "session", None)
+    if session is not None and not session.modified:
+        # The audit middleware looks at request.user on every request, which marks the session as read and makes
+        # SessionMiddleware add "Vary: Cookie". These pages never depend on the session, so say so, and shared
+        # caches may serve one copy to everybody.
+        session.accessed = False
     return HttpResponse(render_to_string(template, context))
 
 
@@ -47,6 +53,7 @@ def community_notice(request, code: str):
         prefix=community.code, page=_page_number(request.GET.get("page")), size=COMMUNITY_PAGE_SIZE
     )
     return _public_response(
+        request,
         "public_notice/community.html",
         {
             "community": community,
@@ -81,6 +88,7 @@ def disclosure_index(request):
         k: v for k, v in (("district", district), ("street", street), ("community", community), ("q", search)) if v
     }
     return _public_response(
+        request,
         "public_notice/index.html",
         {
             "page": page,
