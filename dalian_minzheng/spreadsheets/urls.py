@@ -1,7 +1,16 @@
 from django.urls import path
 
-from dalian_minzheng.core.views import home
+from dalian_minzheng.spreadsheets import views
 
 app_name = "spreadsheets"
-# Placeholder route so navigation resolves; the issue that builds this app replaces it.
-urlpatterns = [path("", home, name="import_list")]
+urlpatterns = [
+    path("", views.import_list, name="import_list"),
+    path("imports/<int:pk>/", views.import_detail, name="import_detail"),
+    path("imports/<int:pk>/progress/", views.import_progress, name="import_progress"),
+    path("imports/<int:pk>/errors.xlsx", views.import_errors_xlsx, name="import_errors_xlsx"),
+    path("imports/<int:pk>/file/", views.import_file, name="import_file"),
+    path("templates/<str:kind>.xlsx", views.import_template, name="import_template"),
+    path("export/", views.export, name="export"),
+    path("exports/<uuid:token>/", views.export_job, name="export_job"),
+    path("exports/<uuid:token>/download/", views.export_download, name="export_download"),
+]

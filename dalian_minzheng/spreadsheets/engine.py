@@ -1,0 +1,507 @@
+"""The import engine: file → header detection → per-row cleaning and validation in Python → COPY into a temp table
+`stage` → set-based rejections → counts → (on commit) one advisory lock and a few set-based upserts.
+
+Validation and commit are separate transactions. Validation keeps the COPY payload of the rows that passed the
+Python checks next to the upload (`<file>.staged`), so the commit re-loads it with one COPY instead of reading the
+spreadsheet again, then re-runs the set-based checks against the database as it is at commit time.
+
+The commit is one transaction: every valid row or none. The job row is locked first (`select_for_update`), so a
+re-delivered or retried task waits for a running one and then finds the job committed and does nothing; an
+advisory lock per `ImportKind.lock_key` serialises any two imports that touch the same tables (persons and
+households from different divisions can still overlap in people, so they share the "people" key).
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import logging
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pghistory
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from dalian_minzheng.people import idnumbers
+from dalian_minzheng.people.models import Division
+from dalian_minzheng.spreadsheets import auditsql, reading
+from dalian_minzheng.spreadsheets.models import ImportJob, ImportRowError, ImportStatus
+from dalian_minzheng.spreadsheets.reading import HEADER_SEARCH_ROWS, SpreadsheetError
+from dalian_minzheng.spreadsheets.registry import (
+    Column,
+    Context,
+    ImportKind,
+    RowError,
+    clean_text,
+    get_kind,
+    header_key,
+    parse_date,
+)
+
+log = logging.getLogger(__name__)
+PREVIEW_ROWS = 10
+PROGRESS_EVERY = 5000
+ERROR_BATCH = 2000
+_PHONE_CHARS = set("0123456789-+ ")
+
+
+# ---------------------------------------------------------------- progress (Redis, visible during a transaction)
+
+
+def progress_key(job_id: int) -> str:
+    return f"spreadsheets:import:{job_id}:progress"
+
+
+def set_progress(job_id: int, percent: int, phase: str) -> None:
+    cache.set(progress_key(job_id), {"percent": int(percent), "phase": phase, "at": time.time()}, 24 * 3600)
+
+
+def get_progress(job: ImportJob) -> dict:
+    return cache.get(progress_key(job.pk)) or {"percent": job.progress, "phase": "", "at": 0}
+
+
+# ---------------------------------------------------------------- header detection
+
+
+@dataclass
+class Prepared:
+    sheet_name: str
+    sheet_names: list[str]
+    header_row: int
+    headers: list[str]
+    mapping: dict[int, str]  # cell index → column key
+    missing: list[Column]
+    ignored: list[str]
+    rows: Iterator[tuple[int, list]]
+    hidden_rows: frozenset[int]
+    candidate_sheets: list[str] = field(default_factory=list)
+    plan: list[tuple[int, str, Column]] = field(default_factory=list)  # (cell index, key, column), built once
+    keys: list[str] = field(default_factory=list)
+
+    @property
+    def header_for(self) -> dict[str, str]:
+        return {key: self.headers[index] for index, key in self.mapping.items()}
+
+    def mapping_by_header(self) -> dict[str, str]:
+        return {self.headers[index]: key for index, key in self.mapping.items()}
+
+
+def _match_header(row: list, kind: ImportKind) -> dict[int, str]:
+    lookup = {}
+    for column in kind.columns:
+        for name in column.headers():
+            lookup.setdefault(name, column.key)
+    mapping: dict[int, str] = {}
+    used: set[str] = set()
+    for index, cell in enumerate(row):
+        key = lookup.get(header_key(cell))
+        if key and key not in used:
+            mapping[index] = key
+            used.add(key)
+    return mapping
+
+
+def _prepare_sheet(sheet: reading.Sheet, kind: ImportKind) -> Prepared | None:
+    head: list[tuple[int, list]] = []
+    for number, row in sheet.rows:
+        if number in sheet.hidden_rows:
+            continue
+        head.append((number, row))
+        if len(head) >= HEADER_SEARCH_ROWS:
+            break
+    best: tuple[int, dict[int, str], int] | None = None  # (position in head, mapping, row number)
+    for position, (number, row) in enumerate(head):
+        mapping = _match_header(row, kind)
+        if mapping and (best is None or len(mapping) > len(best[1])):
+            best = (position, mapping, number)
+    if best is None:
+        return None
+    position, mapping, number = best
+    header_cells = head[position][1]
+    headers = [clean_text(c) for c in header_cells]
+    found = set(mapping.values())
+    missing = [c for c in kind.columns if c.required and c.key not in found]
+    ignored = [h for i, h in enumerate(headers) if h and i not in mapping]
+    rest = itertools.chain(head[position + 1 :], sheet.rows)
+    return Prepared(
+        sheet_name=sheet.name,
+        sheet_names=[],
+        header_row=number,
+        headers=headers,
+        mapping=mapping,
+        missing=missing,
+        ignored=ignored,
+        rows=rest,
+        hidden_rows=sheet.hidden_rows,
+    )
+
+
+def prepare(path: Path, kind: ImportKind, original_name: str = "", sheet_name: str = "") -> Prepared:
+    """Open the file, choose the sheet (the named one, else the first whose header has every required column)
+    and find the header row. Raises SpreadsheetError with a Chinese message."""
+    sheets = reading.open_sheets(path, original_name)
+    if not sheets:
+        raise SpreadsheetError(_("The workbook has no visible worksheet."))
+    names = [s.name for s in sheets]
+    if sheet_name:
+        sheets = [s for s in sheets if s.name == sheet_name]
+        if not sheets:
+            raise SpreadsheetError(_("The workbook has no sheet named “%(name)s”.") % {"name": sheet_name})
+    partial: Prepared | None = None
+    candidates: list[str] = []
+    chosen: Prepared | None = None
+    for sheet in sheets:
+        prepared = _prepare_sheet(sheet, kind)
+        if prepared is None:
+            continue
+        if not prepared.missing:
+            candidates.append(sheet.name)
+            if chosen is None:
+                chosen = prepared
+            continue
+        if partial is None or len(prepared.mapping) > len(partial.mapping):
+            partial = prepared
+    result = chosen or partial
+    if result is None:
+        raise SpreadsheetError(
+            _("No header row was found. The first rows must contain column names such as %(names)s.")
+            % {"names": "、".join(str(c.label) for c in kind.columns if c.required)}
+        )
+    result.sheet_names = names
+    result.candidate_sheets = candidates
+    result.plan = [(index, key, kind.column(key)) for index, key in result.mapping.items()]
+    result.keys = [c.key for c in kind.columns]
+    return result
+
+
+def preview(path: Path, kind: ImportKind, original_name: str = "", sheet_name: str = "", limit: int = PREVIEW_ROWS):
+    """(Prepared, first data rows) for the upload page."""
+    prepared = prepare(path, kind, original_name, sheet_name)
+    rows = []
+    for number, row in prepared.rows:
+        if number in prepared.hidden_rows or reading.is_blank(row):
+            continue
+        rows.append((number, [_display(row[i]) if i < len(row) else "" for i in range(len(prepared.headers))]))
+        if len(rows) >= limit:
+            break
+    if not rows:
+        raise SpreadsheetError(_("The sheet has a header row but no data rows."))
+    return prepared, rows
+
+
+def _display(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return str(value)
+
+
+# ---------------------------------------------------------------- cleaning
+
+
+@functools.lru_cache(maxsize=8192)
+def _parse_id(text: str, language: str | None) -> idnumbers.ResidentId | str:
+    """idnumbers.parse, remembered: the head's number repeats on every member row. A str is the error."""
+    try:
+        return idnumbers.parse(text)
+    except ValidationError as exc:
+        return exc.messages[0]
+
+
+def clean_cell(column: Column, value: Any, ctx: Context) -> Any:
+    """The cleaned value, None for an empty cell, or RowError."""
+    if column.kind == "id_number":
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            raise RowError(
+                column.key,
+                _display(value) if isinstance(value, int) else repr(value),
+                _(
+                    "The ID number is stored in Excel as a number, so its last digits may be lost; "
+                    "format the column as text and type the number again."
+                ),
+            )
+        text = clean_text(value)
+        if not text:
+            return None
+        parsed = _parse_id(text, translation.get_language())
+        if isinstance(parsed, str):
+            raise RowError(column.key, text, parsed)
+        return parsed
+    if column.kind == "date":
+        try:
+            return parse_date(value)
+        except ValueError as exc:
+            raise RowError(column.key, _display(value), str(exc)) from None
+    text = clean_text(value)
+    if not text:
+        return None
+    if column.choices:
+        choices = column.choice_map()
+        stored = choices.get(text) or choices.get(header_key(text))
+        if stored is None:
+            raise RowError(
+                column.key,
+                text,
+                _("“%(value)s” is not one of: %(choices)s.") % {"value": text, "choices": "、".join(column.choices)},
+            )
+        return stored
+    if column.kind == "phone":
+        if not set(text) <= _PHONE_CHARS or not 5 <= len(text) <= 20:
+            raise RowError(column.key, text, _("A phone number has 5 to 20 digits."))
+        return text.replace(" ", "")
+    if column.kind == "division":
+        if text not in ctx.division_codes:
+            raise RowError(column.key, text, _("Unknown division code."))
+        if not text.startswith(ctx.scope_prefix):
+            raise RowError(column.key, text, _("This division is outside your area; the row cannot be imported."))
+        return text
+    return text
+
+
+def _clean_row(kind: ImportKind, prepared: Prepared, row: list, ctx: Context) -> tuple[dict, list[RowError]]:
+    values: dict[str, Any] = dict.fromkeys(prepared.keys)
+    errors: list[RowError] = []
+    width = len(row)
+    for index, key, column in prepared.plan:
+        raw = row[index] if index < width else None
+        try:
+            values[key] = clean_cell(column, raw, ctx)
+        except RowError as exc:
+            errors.append(exc)
+            continue
+        if values[key] is None and column.required:
+            errors.append(RowError(key, "", _("This column is required.")))
+    return values, errors
+
+
+# ---------------------------------------------------------------- jobs
+
+
+def make_context(job: ImportJob) -> Context:
+    # The job's division is the importer's (a district, or the city for the city admin): rows outside it are
+    # rejected. The city's prefix "2102" covers every division of Dalian.
+    prefix = job.division.scope_prefix
+    codes = Division.objects.filter(is_active=True).values_list("code", flat=True)
+    return Context(
+        job_id=job.pk,
+        user_id=job.uploaded_by_id,
+        scope_prefix=prefix,
+        division_codes=frozenset(codes),
+        today=timezone.localdate(),
+    )
+
+
+def _staged_path(job: ImportJob) -> Path:
+    return Path(job.file.path + ".staged")
+
+
+def _create_stage(cursor, kind: ImportKind) -> None:
+    cols = ", ".join(f"{name} {sqltype}" for name, sqltype in kind.staging)
+    cursor.execute("DROP TABLE IF EXISTS stage")
+    cursor.execute(f"CREATE TEMP TABLE stage ({cols}) ON COMMIT DROP")
+
+
+def _copy_sql(kind: ImportKind, direction: str) -> str:
+    cols = ", ".join(name for name, _type in kind.staging)
+    return f"COPY stage ({cols}) {direction}"
+
+
+def _stage_rows(
+    job: ImportJob, kind: ImportKind, ctx: Context, cursor, on_progress: Callable[[int], None] | None = None
+) -> tuple[int, list[ImportRowError]]:
+    """Read, clean and validate every row; COPY the valid ones into `stage`. Returns (data rows, row errors)."""
+    prepared = prepare(Path(job.file.path), kind, job.original_name, job.sheet_name)
+    if prepared.missing:
+        raise SpreadsheetError(
+            _("Required columns are missing: %(names)s.") % {"names": "、".join(str(c.label) for c in prepared.missing)}
+        )
+    header_for = prepared.header_for
+    ctx.extra["header_for"] = header_for
+    errors: list[ImportRowError] = []
+    total = 0
+    estimate = max(1, _estimate_rows(job))
+    with cursor.copy(_copy_sql(kind, "FROM STDIN")) as copy:
+        for number, row in prepared.rows:
+            if number in prepared.hidden_rows or reading.is_blank(row):
+                continue
+            total += 1
+            ctx.row_number = number
+            values, row_errors = _clean_row(kind, prepared, row, ctx)
+            if not row_errors:
+                try:
+                    copy.write_row(kind.validate_row(values, ctx))
+                    if on_progress and total % PROGRESS_EVERY == 0:
+                        on_progress(min(99, total * 100 // estimate))
+                    continue
+                except RowError as exc:
+                    row_errors = [exc]
+            for exc in row_errors:
+                errors.append(
+                    ImportRowError(
+                        job_id=job.pk,
+                        row_number=number,
+                        column=header_for.get(exc.column, str(kind.column(exc.column).label) if exc.column else ""),
+                        value=str(exc.value or "")[:500],
+                        reason=exc.reason,
+                    )
+                )
+    if total == 0:
+        raise SpreadsheetError(_("The sheet has a header row but no data rows."))
+    job.column_mapping = prepared.mapping_by_header()
+    job.sheet_name = prepared.sheet_name
+    job.report = {
+        **(job.report or {}),
+        "header_row": prepared.header_row,
+        "sheet": prepared.sheet_name,
+        "ignored_columns": prepared.ignored,
+    }
+    return total, errors
+
+
+def _estimate_rows(job: ImportJob) -> int:
+    return int((job.report or {}).get("estimated_rows") or 0) or 100_000
+
+
+def _apply_rejections(cursor, job: ImportJob, kind: ImportKind, ctx: Context) -> None:
+    header_for = ctx.extra.get("header_for") or {v: k for k, v in (job.column_mapping or {}).items()}
+    for column_key, value_expr, rows_sql, reason in kind.reject_sql(ctx):
+        column = header_for.get(column_key) or str(kind.column(column_key).label)
+        cursor.execute(
+            f"""INSERT INTO spreadsheets_importrowerror (job_id, row_number, "column", value, reason)
+                SELECT %s, s.row_number, %s, COALESCE(({value_expr})::text, ''), %s
+                FROM stage s WHERE s.row_number IN ({rows_sql})""",
+            [job.pk, column, str(reason)],
+        )
+        if cursor.rowcount:
+            cursor.execute(f"DELETE FROM stage WHERE row_number IN ({rows_sql})")
+
+
+def _classify(cursor, kind: ImportKind, ctx: Context) -> tuple[int, int, int]:
+    cursor.execute(kind.classify_sql(ctx))
+    new, updated, unchanged = cursor.fetchone()
+    return int(new or 0), int(updated or 0), int(unchanged or 0)
+
+
+def _rejected_count(job: ImportJob) -> int:
+    return ImportRowError.objects.filter(job=job).values("row_number").distinct().count()
+
+
+def _fail(job: ImportJob, message: str) -> None:
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.FAILED, error_message=message, progress=0)
+    set_progress(job.pk, 0, "failed")
+
+
+def validate_job(job_id: int) -> ImportJob:
+    """Check every row and fill the report; no data is written except the job and its row errors."""
+    job = ImportJob.objects.select_related("uploaded_by", "division").get(pk=job_id)
+    kind = get_kind(job.kind)
+    ctx = make_context(job)
+    started = time.monotonic()
+    set_progress(job.pk, 1, "validating")
+    try:
+        with transaction.atomic():
+            ImportRowError.objects.filter(job=job).delete()
+            with connection.cursor() as cursor:
+                _create_stage(cursor, kind)
+                total, errors = _stage_rows(
+                    job, kind, ctx, cursor, on_progress=lambda p: set_progress(job.pk, p * 8 // 10, "validating")
+                )
+                ImportRowError.objects.bulk_create(errors, batch_size=ERROR_BATCH)
+                set_progress(job.pk, 82, "validating")
+                # Keep what passed the Python checks for the commit (see module docstring).
+                staged = _staged_path(job)
+                with open(staged, "wb") as fh, cursor.copy(_copy_sql(kind, "TO STDOUT")) as copy:
+                    for chunk in copy:
+                        fh.write(chunk)
+                _apply_rejections(cursor, job, kind, ctx)
+                set_progress(job.pk, 92, "validating")
+                new, updated, unchanged = _classify(cursor, kind, ctx)
+            job.total_rows = total
+            job.new_count, job.updated_count, job.unchanged_count = new, updated, unchanged
+            job.rejected_count = _rejected_count(job)
+            job.status = ImportStatus.VALIDATED
+            job.progress = 100
+            job.error_message = ""
+            job.validated_at = timezone.now()
+            job.report = {**job.report, "validate_seconds": round(time.monotonic() - started, 2)}
+            job.save()
+    except SpreadsheetError as exc:
+        _fail(job, str(exc))
+        return ImportJob.objects.get(pk=job.pk)
+    set_progress(job.pk, 100, "validated")
+    return job
+
+
+def commit_job(job_id: int) -> ImportJob:
+    """Write every valid row, atomically. Safe to run twice and after a crash (see module docstring)."""
+    started = time.monotonic()
+    with transaction.atomic():
+        job = ImportJob.objects.select_for_update().select_related("uploaded_by", "division").get(pk=job_id)
+        if job.status == ImportStatus.COMMITTED:
+            return job
+        if job.status not in (ImportStatus.VALIDATED, ImportStatus.COMMITTING):
+            raise ValueError(f"import job {job.pk} is {job.status}, not ready to commit")
+        kind = get_kind(job.kind)
+        ctx = make_context(job)
+        set_progress(job.pk, 2, "committing")
+        with connection.cursor() as cursor:
+            # A worker killed mid-commit leaves a backend running its statement; this makes PostgreSQL notice the
+            # closed socket within a second and roll back (and free the locks) instead of finishing the statement.
+            cursor.execute("SET LOCAL client_connection_check_interval = '1s'")
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"spreadsheets:{kind.lock_key}"])
+            _create_stage(cursor, kind)
+            staged = _staged_path(job)
+            if staged.exists():
+                with open(staged, "rb") as fh, cursor.copy(_copy_sql(kind, "FROM STDIN")) as copy:
+                    while chunk := fh.read(1 << 20):
+                        copy.write(chunk)
+            else:
+                ImportRowError.objects.filter(job=job).delete()
+                _total, errors = _stage_rows(job, kind, ctx, cursor)
+                ImportRowError.objects.bulk_create(errors, batch_size=ERROR_BATCH)
+            set_progress(job.pk, 30, "committing")
+            # Rows that passed the Python checks are re-checked against the database as it is now.
+            cursor.execute(
+                """DELETE FROM spreadsheets_importrowerror
+                   WHERE job_id = %s AND row_number IN (SELECT row_number FROM stage)""",
+                [job.pk],
+            )
+            _apply_rejections(cursor, job, kind, ctx)
+            cursor.execute("ANALYZE stage")
+            new, updated, unchanged = _classify(cursor, kind, ctx)
+            set_progress(job.pk, 45, "committing")
+            with (
+                pghistory.context(task="spreadsheets.commit_import", import_job=job.pk, user=job.uploaded_by_id),
+                auditsql.row_triggers_ignored(*kind.audited_models),
+            ):
+                kind.upsert(cursor, ctx)
+            set_progress(job.pk, 95, "committing")
+        job.new_count, job.updated_count, job.unchanged_count = new, updated, unchanged
+        job.rejected_count = _rejected_count(job)
+        job.status = ImportStatus.COMMITTED
+        job.progress = 100
+        job.error_message = ""
+        job.committed_at = timezone.now()
+        job.report = {**job.report, "commit_seconds": round(time.monotonic() - started, 2)}
+        job.save()
+    set_progress(job.pk, 100, "committed")
+    return job
+
+
+def fail_job(job_id: int, message: str) -> None:
+    job = ImportJob.objects.get(pk=job_id)
+    if job.status != ImportStatus.COMMITTED:
+        _fail(job, message)
+
+
+def note_commit_failure(job_id: int, message: str) -> None:
+    """A failed commit wrote nothing; the job keeps its status (so it can be retried) and shows the message."""
+    ImportJob.objects.filter(pk=job_id).exclude(status=ImportStatus.COMMITTED).update(error_message=message)

@@ -1,0 +1,270 @@
+"""Streaming exports to xlsx and csv, used by every list page through one "导出" button.
+
+A list page registers an export kind once (in `<app>/spreadsheet_exports.py`, autodiscovered):
+
+    from dalian_minzheng.spreadsheets.exports import ExportColumn, ExportKind, register_export
+
+    register_export(ExportKind(
+        key="assistance.cases",
+        label=_("Cases"),
+        columns=[ExportColumn(_("Name"), "person__name"), ExportColumn(_("ID number"), "person__id_number",
+                 kind="id_number"), ...],
+        # The list page's own selector with the list page's own GET parameters: the export is exactly the list.
+        queryset=lambda user, params: selectors.case_list(user=user, **params_for_the_filter(params)),
+    ))
+
+and puts `{% include "spreadsheets/_export_button.html" with export_kind="assistance.cases" %}` on the page; the
+button carries the page's current query string. `spreadsheets:export` then counts the rows: up to
+`EXPORT_DIRECT_MAX_ROWS` stream straight back; more become an `ExportJob` run by the worker with progress, whose
+file only the requester can download. Every export writes an `AccessEvent(kind=export)` with the kind, filters,
+format, whether full ID numbers were asked for, and the row count.
+
+Exports are GET requests on purpose: the auditor (read-only, GET only) must be able to export.
+
+Rows are read with a server-side cursor (`.iterator()`), and xlsx is written with xlsxwriter's constant_memory mode
+(one row in memory at a time), so memory does not grow with the number of rows. Every text cell that begins with
+=, +, -, @, a tab or a carriage return gets a leading apostrophe, so no spreadsheet program runs it as a formula.
+ID numbers are masked unless the user is entitled (`reveal_roles`) and explicitly asks for full numbers.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import xlsxwriter
+from django.conf import settings
+from django.core.cache import cache
+from django.core.files import File
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from dalian_minzheng.accounts.models import Role
+from dalian_minzheng.audit.models import AccessKind
+from dalian_minzheng.audit.services import record_access
+from dalian_minzheng.people import idnumbers
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+CHUNK = 2000
+CONTROL_PARAMS = {"kind", "format", "full_ids", "page"}
+
+
+def neutralise(text: str) -> str:
+    """A cell that a spreadsheet would read as a formula gets a leading apostrophe (OWASP CSV injection)."""
+    if text and text.startswith(FORMULA_PREFIXES):
+        return "'" + text
+    return text
+
+
+@dataclass(frozen=True)
+class ExportColumn:
+    header: Any
+    path: str  # a values_list() lookup, e.g. "division__name"
+    kind: str = "text"  # text | id_number | date | datetime | number | bool | choice
+    choices: dict | None = None  # stored value → label
+    width: int = 14
+
+
+@dataclass
+class ExportKind:
+    key: str
+    label: Any
+    columns: list[ExportColumn]
+    queryset: Callable[[Any, dict], Any]
+    filename: str = "export"
+    reveal_roles: frozenset = field(default_factory=lambda: frozenset({Role.DISTRICT_ADMIN, Role.CITY_ADMIN}))
+
+    def can_reveal(self, user) -> bool:
+        return user.is_superuser or user.role in self.reveal_roles
+
+
+_EXPORTS: dict[str, ExportKind] = {}
+
+
+def register_export(kind: ExportKind) -> ExportKind:
+    _EXPORTS[kind.key] = kind
+    return kind
+
+
+def get_export(key: str) -> ExportKind:
+    return _EXPORTS[key]
+
+
+def filter_params(querydict) -> dict[str, str]:
+    """The list page's filters (the query string minus the export's own parameters), as a plain dict."""
+    return {k: v for k, v in querydict.items() if k not in CONTROL_PARAMS and v != ""}
+
+
+def _formatters(kind: ExportKind, full_ids: bool) -> list[Callable[[Any], Any]]:
+    result = []
+    for column in kind.columns:
+        if column.kind == "id_number":
+            result.append((lambda v: v or "") if full_ids else idnumbers.mask)
+        elif column.kind == "choice":
+            labels = {k: str(v) for k, v in (column.choices or {}).items()}
+            result.append(lambda v, labels=labels: labels.get(v, v if v is not None else ""))
+        elif column.kind == "bool":
+            yes, no = _("Yes"), _("No")
+            result.append(lambda v, yes=yes, no=no: yes if v else no)
+        elif column.kind == "datetime":
+            result.append(lambda v: timezone.localtime(v).replace(tzinfo=None) if v else None)
+        else:
+            result.append(lambda v: v)
+    return result
+
+
+def iter_rows(kind: ExportKind, queryset, full_ids: bool) -> Iterator[list[Any]]:
+    formatters = _formatters(kind, full_ids)
+    paths = [c.path for c in kind.columns]
+    for values in queryset.values_list(*paths).iterator(chunk_size=CHUNK):
+        yield [fmt(v) for fmt, v in zip(formatters, values, strict=True)]
+
+
+def write_xlsx(target, kind: ExportKind, rows: Iterable[list[Any]], on_row: Callable[[int], None] | None = None) -> int:
+    """Write to a path or binary file object; returns the row count."""
+    workbook = xlsxwriter.Workbook(
+        target,
+        {
+            "constant_memory": True,
+            "strings_to_numbers": False,
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+            "default_date_format": "yyyy-mm-dd",
+        },
+    )
+    sheet = workbook.add_worksheet(str(kind.label)[:31])
+    bold = workbook.add_format({"bold": True, "bg_color": "#F2F2F2", "border": 1})
+    date_fmt = workbook.add_format({"num_format": "yyyy-mm-dd"})
+    datetime_fmt = workbook.add_format({"num_format": "yyyy-mm-dd hh:mm"})
+    for index, column in enumerate(kind.columns):
+        sheet.set_column(index, index, column.width)
+        sheet.write_string(0, index, str(column.header), bold)
+    sheet.freeze_panes(1, 0)
+    kinds = [c.kind for c in kind.columns]
+    write_string, write_number, write_datetime = sheet.write_string, sheet.write_number, sheet.write_datetime
+    count = 0
+    for count, row in enumerate(rows, start=1):
+        for col, (value, ckind) in enumerate(zip(row, kinds, strict=True)):
+            if value is None or value == "":
+                continue
+            if ckind == "number" and isinstance(value, int | float):
+                write_number(count, col, value)
+            elif isinstance(value, dt.datetime):
+                write_datetime(count, col, value, datetime_fmt)
+            elif isinstance(value, dt.date):
+                write_datetime(count, col, value, date_fmt)
+            else:
+                write_string(count, col, neutralise(str(value)))
+        if on_row and count % CHUNK == 0:
+            on_row(count)
+    workbook.close()
+    return count
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+def iter_csv(kind: ExportKind, rows: Iterable[list[Any]], counter: list[int]) -> Iterator[str]:
+    """CSV lines with a UTF-8 BOM first, so Excel opens the Chinese text correctly."""
+    writer = csv.writer(_Echo())
+    yield "\ufeff" + writer.writerow([str(c.header) for c in kind.columns])
+    for row in rows:
+        counter[0] += 1
+        yield writer.writerow([neutralise(_csv_text(v)) for v in row])
+
+
+def _csv_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def record_export(*, user, kind: ExportKind, filters: dict, file_format: str, full_ids: bool, rows: int, request=None):
+    return record_access(
+        user=user,
+        kind=AccessKind.EXPORT,
+        detail={"export": kind.key, "filters": filters, "format": file_format, "full_ids": full_ids},
+        row_count=rows,
+        request=request,
+    )
+
+
+def filename_for(kind: ExportKind, file_format: str) -> str:
+    return f"{kind.filename}-{timezone.localtime():%Y%m%d-%H%M}.{file_format}"
+
+
+# ---------------------------------------------------------------- background jobs
+
+
+def progress_key(job_id: int) -> str:
+    return f"spreadsheets:export:{job_id}:progress"
+
+
+def get_progress(job) -> int:
+    return int(cache.get(progress_key(job.pk)) or job.progress)
+
+
+def run_export_job(job_id: int) -> None:
+    """Write the file of a queued export (idempotent: a finished job is left alone)."""
+    from dalian_minzheng.spreadsheets.models import ExportJob, ExportStatus
+
+    job = ExportJob.objects.select_related("requested_by").get(pk=job_id)
+    if job.status == ExportStatus.DONE:
+        return
+    kind = get_export(job.kind)
+    job.status = ExportStatus.RUNNING
+    job.save(update_fields=["status"])
+    queryset = kind.queryset(job.requested_by, job.filters)
+    total = max(1, queryset.count())
+
+    def on_row(n: int) -> None:
+        cache.set(progress_key(job.pk), min(99, n * 100 // total), 24 * 3600)
+
+    try:
+        name = filename_for(kind, job.file_format)
+        with tempfile.TemporaryFile() as tmp:
+            rows = iter_rows(kind, queryset, job.full_ids)
+            if job.file_format == "csv":
+                counter = [0]
+                for line in iter_csv(kind, rows, counter):
+                    tmp.write(line.encode("utf-8"))
+                    if counter[0] % CHUNK == 0:
+                        on_row(counter[0])
+                count = counter[0]
+            else:
+                count = write_xlsx(tmp, kind, rows, on_row)
+            tmp.seek(0)
+            with transaction.atomic():
+                job.file.save(name, File(tmp, name=name), save=False)
+                job.row_count = count
+                job.status = ExportStatus.DONE
+                job.progress = 100
+                job.finished_at = timezone.now()
+                job.save()
+                record_export(
+                    user=job.requested_by,
+                    kind=kind,
+                    filters=job.filters,
+                    file_format=job.file_format,
+                    full_ids=job.full_ids,
+                    rows=count,
+                )
+        cache.set(progress_key(job.pk), 100, 24 * 3600)
+    except Exception as exc:
+        ExportJob.objects.filter(pk=job.pk).update(status=ExportStatus.FAILED, error_message=str(exc)[:500])
+        raise
+
+
+def direct_limit() -> int:
+    return int(getattr(settings, "EXPORT_DIRECT_MAX_ROWS", 5000))

@@ -1,0 +1,131 @@
+"""Writes to import jobs: create from an upload, start the check, confirm the commit, retry. The heavy work runs
+in the worker (tasks.py → engine.py); these functions check the user and the job's state and queue it."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from dalian_minzheng.accounts.models import Role
+from dalian_minzheng.accounts.scope import require_write
+from dalian_minzheng.spreadsheets import engine, reading
+from dalian_minzheng.spreadsheets.models import ImportJob, ImportStatus
+from dalian_minzheng.spreadsheets.registry import get_kind
+
+IMPORT_ROLES = frozenset({Role.DISTRICT_ADMIN, Role.CITY_ADMIN})
+
+
+def _require_importer(user) -> None:
+    require_write(user)
+    if not (user.is_superuser or user.role in IMPORT_ROLES) or user.division_id is None:
+        raise PermissionDenied(_("Only district and city administrators import spreadsheets."))
+
+
+@transaction.atomic
+def import_job_create(*, acting_user, kind: str, upload: UploadedFile, sheet_name: str = "") -> ImportJob:
+    """Keep the uploaded file with a new job and look at it once (header, sheets); a file that cannot be read
+    gives a failed job whose message says why, so the user sees the same page either way."""
+    _require_importer(acting_user)
+    try:
+        get_kind(kind)
+    except KeyError:
+        raise ValidationError({"kind": _("Choose what the file contains.")}) from None
+    reading.check_size(upload.size)
+    job = ImportJob(
+        kind=kind,
+        original_name=upload.name[:255],
+        uploaded_by=acting_user,
+        division_id=acting_user.division_id,
+        sheet_name=sheet_name,
+    )
+    job.file.save(upload.name, upload, save=False)
+    job.save()
+    import_job_inspect(job=job)
+    return job
+
+
+def import_job_inspect(*, job: ImportJob, sheet_name: str | None = None) -> ImportJob:
+    """Header detection on the stored file; records the mapping or the reason the file cannot be used."""
+    from pathlib import Path
+
+    if sheet_name is not None:
+        job.sheet_name = sheet_name
+    try:
+        prepared, rows = engine.preview(Path(job.file.path), get_kind(job.kind), job.original_name, job.sheet_name)
+    except reading.SpreadsheetError as exc:
+        job.status = ImportStatus.FAILED
+        job.error_message = str(exc)
+        job.save()
+        return job
+    job.sheet_name = prepared.sheet_name
+    job.column_mapping = prepared.mapping_by_header()
+    job.report = {
+        "header_row": prepared.header_row,
+        "sheet": prepared.sheet_name,
+        "sheets": prepared.sheet_names,
+        "candidate_sheets": prepared.candidate_sheets,
+        "ignored_columns": prepared.ignored,
+        "missing_columns": [str(c.label) for c in prepared.missing],
+        "preview_headers": prepared.headers,
+        "preview_rows": rows,
+    }
+    if prepared.missing:
+        job.status = ImportStatus.FAILED
+        job.error_message = _("Required columns are missing: %(names)s.") % {
+            "names": "、".join(str(c.label) for c in prepared.missing)
+        }
+    else:
+        job.status = ImportStatus.UPLOADED
+        job.error_message = ""
+    job.save()
+    return job
+
+
+def _locked(job: ImportJob, acting_user) -> ImportJob:
+    _require_importer(acting_user)
+    return ImportJob.objects.select_for_update().get(pk=job.pk)
+
+
+@transaction.atomic
+def import_job_validate(*, acting_user, job: ImportJob) -> ImportJob:
+    from dalian_minzheng.spreadsheets.tasks import validate_import
+
+    job = _locked(job, acting_user)
+    if job.status not in (ImportStatus.UPLOADED, ImportStatus.VALIDATED):
+        raise ValidationError(_("This import cannot be checked in its current state."))
+    job.status = ImportStatus.VALIDATING
+    job.progress = 0
+    job.save(update_fields=["status", "progress"])
+    engine.set_progress(job.pk, 0, "queued")
+    transaction.on_commit(lambda: validate_import.delay(job.pk))
+    return job
+
+
+@transaction.atomic
+def import_job_commit(*, acting_user, job: ImportJob) -> ImportJob:
+    """Confirm: queue the commit. Also the retry after a crash (status stays "importing" until it succeeds)."""
+    from dalian_minzheng.spreadsheets.tasks import commit_import
+
+    job = _locked(job, acting_user)
+    if job.status not in (ImportStatus.VALIDATED, ImportStatus.COMMITTING):
+        raise ValidationError(_("This import cannot be committed in its current state."))
+    if job.status == ImportStatus.VALIDATED and job.new_count + job.updated_count + job.unchanged_count == 0:
+        raise ValidationError(_("No row passed the checks; there is nothing to import."))
+    job.status = ImportStatus.COMMITTING
+    job.error_message = ""
+    job.save(update_fields=["status", "error_message"])
+    engine.set_progress(job.pk, 0, "queued")
+    transaction.on_commit(lambda: commit_import.delay(job.pk))
+    return job
+
+
+@transaction.atomic
+def import_job_cancel(*, acting_user, job: ImportJob) -> ImportJob:
+    job = _locked(job, acting_user)
+    if job.status in (ImportStatus.COMMITTED, ImportStatus.COMMITTING):
+        raise ValidationError(_("An import that is running or finished cannot be cancelled."))
+    job.status = ImportStatus.CANCELLED
+    job.save(update_fields=["status"])
+    return job
