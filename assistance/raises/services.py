@@ -21,7 +21,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from assistance.models import AmountChangeReason, Case, PaymentRoster, Programme, Standard
+from assistance.models import AmountChangeReason, Case, CaseAmountChange, PaymentRoster, Programme, Standard
 from assistance.raises import planning, recompute
 from assistance.raises.models import Component, Raise, RaiseBackPay, RaiseMethod, RaiseStandard, RaiseStatus, Rounding
 from dalian_minzheng.accounts.models import Role
@@ -234,6 +234,7 @@ def _first_of_month(day: dt.date) -> dt.date:
 
 APPLY_SQL = """
 WITH {computed},
+ctx AS MATERIALIZED (SELECT _pgh_attach_context() AS id),
 upd AS (
     UPDATE assistance_case c
        SET monthly_amount = x.new_amount, updated_at = NOW()
@@ -242,14 +243,16 @@ upd AS (
        AND x.new_amount <> x.old_amount
        AND NOT EXISTS (SELECT 1 FROM assistance_caseamountchange ch
                         WHERE ch.case_id = c.id AND ch.source_ref = %(ref)s)
- RETURNING c.id, c.division_id, x.first_payment_month, x.last_payment_month, x.old_amount, x.new_amount
+ RETURNING c.*, x.old_amount AS raise_old_amount
 ),
 chg AS (
     INSERT INTO assistance_caseamountchange
            (case_id, effective_from, old_amount, new_amount, reason, note, source_ref, created_by_id, created_at)
-    SELECT u.id, %(on)s, u.old_amount, u.new_amount, %(reason)s, %(note)s, %(ref)s, %(user)s, NOW() FROM upd u
-    RETURNING case_id
+    SELECT u.id, %(on)s, u.raise_old_amount, u.monthly_amount, %(reason)s, %(note)s, %(ref)s, %(user)s, NOW()
+      FROM upd u
+    RETURNING *
 ),
+{audit}
 paid AS (
     -- months already paid at the old amount: the case's payments from the effective month on …
     SELECT p.case_id, COUNT(*) AS months, MIN(p.month) AS first_month, MAX(p.month) AS last_month
@@ -258,7 +261,7 @@ paid AS (
      GROUP BY p.case_id
 ),
 span AS (
-    SELECT u.*,
+    SELECT u.id, u.division_id, u.raise_old_amount AS old_amount, u.monthly_amount AS new_amount,
            CASE WHEN EXISTS (SELECT 1 FROM assistance_paymentroster r WHERE r.district_id = LEFT(u.division_id, 6))
                 THEN COALESCE(pd.months, 0)
                 -- … or, in a district whose payments are not made through the portal's rosters, every month from
@@ -282,10 +285,26 @@ bp AS (
      WHERE s.months > 0 AND %(back_pay)s
     RETURNING amount
 )
-SELECT (SELECT COUNT(*) FROM upd), (SELECT COALESCE(SUM(old_amount), 0) FROM upd),
-       (SELECT COALESCE(SUM(new_amount), 0) FROM upd), (SELECT COUNT(*) FROM chg),
+SELECT (SELECT COUNT(*) FROM upd), (SELECT COALESCE(SUM(raise_old_amount), 0) FROM upd),
+       (SELECT COALESCE(SUM(monthly_amount), 0) FROM upd), (SELECT COUNT(*) FROM chg),
        (SELECT COALESCE(SUM(amount), 0) FROM bp)
 """
+
+
+def _apply_sql(calculation: str) -> str:
+    audit = ""
+    if recompute.BULK_AUDIT:
+        audit = (
+            f"case_events AS ({recompute.audit_insert_sql(Case, source='upd', label='update')}),\n"
+            f"change_events AS ({recompute.audit_insert_sql(CaseAmountChange, source='chg', label='insert')}),\n"
+        )
+    return APPLY_SQL.format(computed=recompute.computed_cte(calculation=calculation), audit=audit)
+
+
+def _bulk_audit_triggers() -> str:
+    """The two row triggers whose events the apply statement writes itself (a PostgreSQL text[] literal)."""
+    names = [recompute.trigger_pgid(Case, "update_update"), recompute.trigger_pgid(CaseAmountChange, "insert_insert")]
+    return "{" + ",".join(names) + "}"
 
 
 def _recompute_programme(
@@ -304,10 +323,16 @@ def _recompute_programme(
         last_unpaid=last_unpaid,
         back_pay=on < _first_of_month(today),
     )
-    sql = APPLY_SQL.format(computed=recompute.computed_cte(calculation=programme.calculation))
+    sql = _apply_sql(programme.calculation)
     with connection.cursor() as cursor:
+        if recompute.BULK_AUDIT:
+            # pgtrigger's own switch (read by every pgtrigger function), for this statement only
+            cursor.execute("SELECT set_config('pgtrigger.ignore', %s, true)", [_bulk_audit_triggers()])
+        # (on an error the transaction rolls back, and the setting with it)
         cursor.execute(sql, args)
         changed, before, after, recorded, back_pay = cursor.fetchone()
+        if recompute.BULK_AUDIT:
+            cursor.execute("SELECT set_config('pgtrigger.ignore', '{}', true)")
     if recorded != changed:  # cannot happen: both come from the same rows; guards a future edit of the SQL
         raise RuntimeError("amount changes do not match updated cases")
     return changed, Decimal(before), Decimal(after), Decimal(back_pay)

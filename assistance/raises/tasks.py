@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import logging
 
-import pghistory
 from celery import shared_task
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 
 from assistance.raises import services
+from dalian_minzheng.audit.context import audit_context
 
 log = logging.getLogger(__name__)
 
@@ -17,7 +17,7 @@ log = logging.getLogger(__name__)
 @shared_task(name="raises.apply_raise", bind=True, acks_late=True)
 def apply_raise(self, raise_id: int, user_id: int | None = None) -> dict:
     user = get_user_model().objects.filter(pk=user_id).first() if user_id else None
-    with pghistory.context(task="raises.apply_raise", task_id=self.request.id, user=user_id):
+    with audit_context(task="raises.apply_raise", task_id=self.request.id, user_id=user_id, raise_id=raise_id):
         try:
             result = services.raise_apply(raise_id=raise_id, acting_user=user, task_id=self.request.id or "")
         except ValidationError as exc:

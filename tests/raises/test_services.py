@@ -334,3 +334,32 @@ def test_report_is_scoped_for_district_admins(city_admin, district_admin, audito
     assert {row.district for row in district.rows} == {"210202"}
     assert selectors.raise_report(user=auditor, raise_record=r).changed == city.changed == r.cases_changed
     assert city.after - city.before == r.monthly_total_after - r.monthly_total_before
+
+
+@pytest.mark.parametrize("bulk_audit", [True, False], ids=["set-based audit", "row triggers"])
+def test_audit_events_are_full_snapshots_of_the_changed_rows(city_admin, data, monkeypatch, bulk_audit):
+    """Both ways of writing the audit trail give the same events: one per changed case (label update) and one per
+    amount change (label insert), each a full copy of the row as it is after the change, with the raise as cause."""
+    from assistance.raises import recompute
+
+    monkeypatch.setattr(recompute, "BULK_AUDIT", bulk_audit)
+    progs, _ = data
+    on = f.month_start(0)
+    r = _raise(city_admin, [progs["raise_urban_allowance"]], on=on)
+    services.raise_approve(acting_user=city_admin, raise_record=r)
+    services.raise_apply(raise_id=r.pk, acting_user=city_admin, today=on)
+    changes = list(CaseAmountChange.objects.filter(source_ref=f"raise:{r.pk}"))
+    assert changes
+    for model, objects, label in (
+        (Case, Case.objects.filter(pk__in=[c.case_id for c in changes]), "update"),
+        (CaseAmountChange, changes, "insert"),
+    ):
+        events = recompute.event_model(model)
+        tracked = [f.attname for f in model._meta.fields]
+        rows = {e.pgh_obj_id: e for e in events.objects.filter(pgh_label=label).select_related("pgh_context")}
+        raise_events = {k: e for k, e in rows.items() if e.pgh_context and e.pgh_context.metadata.get("raise_id")}
+        assert set(raise_events) == {o.pk for o in objects}
+        for obj in objects:
+            event = raise_events[obj.pk]
+            assert {a: getattr(event, a) for a in tracked} == {a: getattr(obj, a) for a in tracked}
+            assert event.pgh_context.metadata["raise_id"] == r.pk

@@ -1,0 +1,353 @@
+"""Benchmark of issue 7: a standard raise over 67,000 active cases, set-based SQL against an ORM loop.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/minzheng REDIS_URL=redis://127.0.0.1:6379/0 \
+        .venv/bin/python benchmarks/bench_raises.py [--cases 67000] [--orm-sample 1000]
+
+It works in a scratch database `<DATABASE_URL's name>_bench_raises` that it drops and recreates (migrate, reference
+data), so the database you work in is never touched. Households and persons come from
+`dalian_minzheng.people.scale.generate`; applications and cases are written with COPY (audit triggers on).
+
+Measured in the same run, on the same cases:
+1. ORM loop: for each case, the reference calculation (`assistance.amounts.monthly_amount`), `case.save()` and a
+   `CaseAmountChange` — on a random sample of `--orm-sample` cases inside a transaction that is rolled back,
+   extrapolated linearly to all cases (a full loop would take minutes; it is linear per case).
+   A second variant resolves the standards once and only saves per case ("ORM loop, cached standards").
+2. The real service (`assistance.raises.services.raise_apply`, what the Celery task calls): plan check, new
+   Standard rows, row locks, one UPDATE … FROM per programme with the CaseAmountChange inserts, commit.
+Results are printed as JSON and as a Markdown table for BENCHMARKS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import random
+import subprocess
+import sys
+import time
+from decimal import Decimal
+from pathlib import Path
+from urllib.parse import urlparse, urlunparse
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def scratch_database() -> str:
+    """Drop and recreate `<name>_bench_raises` next to DATABASE_URL's database; return its URL."""
+    import psycopg
+
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        sys.exit("set DATABASE_URL (the benchmark needs a real PostgreSQL server)")
+    parts = urlparse(url)
+    name = parts.path.lstrip("/") + "_bench_raises"
+    admin = urlunparse(parts._replace(path="/postgres", scheme="postgresql"))
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return urlunparse(parts._replace(path=f"/{name}"))
+
+
+def machine() -> dict:
+    cpu = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = ""
+    try:
+        kb = int(Path("/proc/meminfo").read_text().split()[1])
+        mem = f"{kb / 1024 / 1024:.0f} GiB"
+    except (OSError, ValueError, IndexError):
+        pass
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW server_version")
+        pg = cursor.fetchone()[0]
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "memory": mem,
+        "os": platform.platform(),
+        "python": platform.python_version(),
+        "postgresql": pg,
+    }
+
+
+def build_cases(n: int) -> dict:
+    """Programmes, standards and `n` active cases (+ 5 % stopped and phase-out cases that must stay untouched)."""
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from assistance.models import Programme, Standard
+    from dalian_minzheng.audit.context import audit_context
+    from dalian_minzheng.people.scale import generate
+
+    extra = n // 20
+    started = time.monotonic()
+    generated = generate(households=n + extra, seed=7)
+    households_s = time.monotonic() - started
+
+    def programme(code: str, name: str, kind: str, hukou: str, calculation: str) -> Programme:
+        return Programme.objects.create(code=code, name=name, kind=kind, hukou_type=hukou, calculation=calculation)
+
+    urban = programme("bench_urban_allowance", "城市低保", "allowance", "urban", "top_up")
+    rural = programme("bench_rural_allowance", "农村低保", "allowance", "rural", "top_up")
+    hardship = programme("bench_urban_hardship", "城市特困", "hardship", "urban", "fixed_per_person")
+    base = dt.date(2020, 1, 1)
+    Standard.objects.create(programme=urban, amount=Decimal("1000"), effective_from=base)
+    Standard.objects.create(programme=urban, division_id="210202", amount=Decimal("1050"), effective_from=base)
+    Standard.objects.create(programme=rural, amount=Decimal("800"), effective_from=base)
+    Standard.objects.create(
+        programme=hardship, amount=Decimal("1300"), effective_from=base, base_programme=urban, multiplier=Decimal("1.3")
+    )
+    for level, amount in (("self_care", "100"), ("half_care", "350"), ("full_care", "700")):
+        Standard.objects.create(programme=hardship, care_level=level, amount=Decimal(amount), effective_from=base)
+
+    rng = random.Random(11)
+    now = timezone.now()
+    started = time.monotonic()
+    std = {"urban": {"": Decimal("1000"), "210202": Decimal("1050")}, "rural": Decimal("800")}
+    care = {"": 0, "self_care": 100, "half_care": 350, "full_care": 700}
+    with transaction.atomic(), audit_context(task="bench_raises.setup"), connection.cursor() as cursor:
+        cursor.execute("UPDATE people_division SET name = name WHERE false")  # sets the audit context variables
+        cursor.execute("SELECT id, head_id, division_id FROM people_household ORDER BY id")
+        households = cursor.fetchall()
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence('assistance_application', 'id')) FROM generate_series(1, %s)",
+            [len(households)],
+        )
+        app_ids = [r[0] for r in cursor.fetchall()]
+        rows_app, rows_case = [], []
+        for i, ((hh_id, head_id, division), app_id) in enumerate(zip(households, app_ids, strict=True)):
+            roll = rng.random()
+            if roll < 0.67:
+                programme, care_level = urban, ""
+            elif roll < 0.9:
+                programme, care_level = rural, ""
+            else:
+                programme, care_level = hardship, rng.choice(list(care))
+            size = 1 if programme is hardship else rng.choice((1, 1, 2, 2, 3, 3, 4, 5))
+            income = Decimal(rng.choice((0, 0, rng.randint(0, 1100)))) + Decimal(rng.randint(0, 99)) / 100
+            if programme is urban:
+                s = std["urban"]["210202"] if division.startswith("210202") else std["urban"][""]
+                amount = max(Decimal(0), s - income) * size
+            elif programme is rural:
+                amount = max(Decimal(0), std["rural"] - income) * size
+            else:
+                amount = (Decimal(1300) + care[care_level]) * size
+            status = "active" if i < n else rng.choice(("stopped", "phase_out"))
+            rows_app.append(
+                {"id": app_id, "household_id": hh_id, "applicant_id": head_id, "programme_id": programme.pk,
+                 "division_id": division, "status": "approved", "check_status": "clear", "care_level": care_level,
+                 "accepted_on": base, "household_size": size, "monthly_income_per_capita": income,
+                 "proposed_amount": amount, "created_at": now, "updated_at": now}
+            )  # fmt: skip
+            rows_case.append(
+                {"application_id": app_id, "household_id": hh_id, "programme_id": programme.pk,
+                 "division_id": division, "status": status, "care_level": care_level, "household_size": size,
+                 "monthly_income_per_capita": income, "monthly_amount": amount.quantize(Decimal("0.01")),
+                 "first_payment_month": dt.date(2020, 2, 1), "created_at": now, "updated_at": now}
+            )  # fmt: skip
+        _copy(cursor, "assistance_application", rows_app)
+        _copy(cursor, "assistance_case", rows_case)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE assistance_case; ANALYZE assistance_application; ANALYZE assistance_standard")
+    return {
+        "households": generated["households"],
+        "persons": generated["persons"],
+        "households_seconds": round(households_s, 1),
+        "cases_seconds": round(time.monotonic() - started, 1),
+        "programmes": [urban.pk, rural.pk, hardship.pk],
+    }
+
+
+def _copy(cursor, table: str, rows: list[dict]) -> None:
+    """COPY dict rows; NOT NULL columns without a default that the rows leave out get '' / false / 0, so columns
+    added to the casework models later do not break the benchmark."""
+    cursor.execute(
+        "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = %s AND is_nullable = 'NO'"
+        " AND column_default IS NULL AND is_identity = 'NO'",
+        [table],
+    )
+    fill = {"boolean": False, "smallint": 0, "integer": 0, "bigint": 0, "numeric": 0}
+    defaults = {name: fill.get(kind, "") for name, kind in cursor.fetchall() if name not in rows[0]}
+    columns = [*rows[0], *defaults]
+    with cursor.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row([*row.values(), *defaults.values()])
+
+
+class Rollback(Exception):
+    pass
+
+
+def orm_loop(raise_record, sample: int, *, cached: bool) -> dict:
+    """The loop a raise would be without set-based SQL, on a random sample, rolled back afterwards."""
+    from django.db import transaction
+
+    from assistance import amounts
+    from assistance.models import Case, CaseAmountChange, Standard
+    from assistance.raises import recompute
+
+    programmes = list(raise_record.planned_standards.values_list("programme_id", flat=True).distinct())
+    ids = list(
+        Case.objects.filter(programme_id__in=programmes, status__in=recompute.RECOMPUTED_STATUSES).values_list(
+            "id", flat=True
+        )
+    )
+    total = len(ids)
+    chosen = random.Random(3).sample(ids, min(sample, total))
+    on = raise_record.effective_from
+    elapsed = 0.0
+    try:
+        with transaction.atomic():
+            for planned in raise_record.planned_standards.all():
+                Standard.objects.create(
+                    programme_id=planned.programme_id,
+                    division_id=planned.division_id,
+                    care_level=planned.care_level,
+                    amount=planned.new_amount,
+                    effective_from=on,
+                    base_programme_id=planned.base_programme_id,
+                    multiplier=planned.multiplier,
+                )
+            cache: dict = {}
+            started = time.monotonic()
+            for case in Case.objects.filter(pk__in=chosen).select_related("programme").iterator(chunk_size=500):
+                if cached:
+                    key = (case.programme_id, case.division_id[:6], case.care_level)
+                    if key not in cache:
+                        cache[key] = amounts.monthly_amount(
+                            programme=case.programme, district_code=key[1], on=on, household_size=1,
+                            income_per_capita=Decimal(0), care_level=case.care_level,
+                        )  # fmt: skip
+                    if case.programme.calculation == "top_up":
+                        per_person = cache[key]
+                        new = amounts.top_up(
+                            standard=per_person, income_per_capita=case.monthly_income_per_capita,
+                            household_size=case.household_size,
+                        )  # fmt: skip
+                    else:
+                        new = amounts.round_fen(cache[key] * case.household_size)
+                else:
+                    new = amounts.monthly_amount(
+                        programme=case.programme, district_code=case.division_id[:6], on=on,
+                        household_size=case.household_size, income_per_capita=case.monthly_income_per_capita,
+                        care_level=case.care_level,
+                    )  # fmt: skip
+                if new != case.monthly_amount:
+                    old = case.monthly_amount
+                    case.monthly_amount = new
+                    case.save(update_fields=["monthly_amount", "updated_at"])
+                    CaseAmountChange.objects.create(
+                        case=case, effective_from=on, old_amount=old, new_amount=new, reason="raise",
+                        source_ref=f"orm-bench:{raise_record.pk}",
+                    )  # fmt: skip
+            elapsed = time.monotonic() - started
+            raise Rollback
+    except Rollback:
+        pass
+    return {
+        "sample": len(chosen),
+        "cases": total,
+        "sample_seconds": round(elapsed, 3),
+        "per_case_ms": round(elapsed / len(chosen) * 1000, 3),
+        "extrapolated_seconds": round(elapsed / len(chosen) * total, 1),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--cases", type=int, default=67_000)
+    parser.add_argument("--orm-sample", type=int, default=1_000)
+    options = parser.parse_args()
+
+    os.environ["DATABASE_URL"] = scratch_database()
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dalian_minzheng.settings")
+    os.environ["CONN_MAX_AGE"] = "0"
+    tick = time.monotonic()
+    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, check=True)
+    print(f"scratch database migrated in {time.monotonic() - tick:.0f} s", file=sys.stderr)
+    subprocess.run(
+        [sys.executable, "manage.py", "load_reference_data"], cwd=ROOT, check=True, stdout=subprocess.DEVNULL
+    )
+    import django
+
+    django.setup()
+    from django.utils import timezone
+
+    from assistance.models import Case, CaseAmountChange, Programme
+    from assistance.raises import services
+    from dalian_minzheng.accounts.models import User
+
+    setup = build_cases(options.cases)
+    print(f"data set built: {setup}", file=sys.stderr)
+    admin = User.objects.create_user(username="bench_city_admin", role="city_admin", division_id="210200")
+    today = timezone.localdate()
+    on = today.replace(day=1)
+    raise_record = services.raise_create(
+        acting_user=admin,
+        title="基准测试: 城乡低保提标 8%",
+        programmes=list(Programme.objects.filter(code__in=["bench_urban_allowance", "bench_rural_allowance"])),
+        components=["basic"],
+        method="increase_percent",
+        value=Decimal("8"),
+        rounding="up_yuan",
+        effective_from=on,
+    )
+    services.raise_approve(acting_user=admin, raise_record=raise_record)
+    active = Case.objects.filter(status="active").count()
+
+    naive = orm_loop(raise_record, options.orm_sample, cached=False)
+    cached = orm_loop(raise_record, options.orm_sample, cached=True)
+
+    started = time.monotonic()
+    result = services.raise_apply(raise_id=raise_record.pk, acting_user=admin, today=today)
+    set_based = time.monotonic() - started
+    untouched = Case.objects.exclude(status__in=["active", "under_review"]).filter(
+        amount_changes__source_ref=raise_record.source_ref
+    )
+    assert not untouched.exists()
+    assert CaseAmountChange.objects.filter(source_ref=raise_record.source_ref).count() == result.cases_changed
+
+    out = {
+        "machine": machine(),
+        "setup": setup,
+        "active_cases": active,
+        "cases_changed": result.cases_changed,
+        "set_based_seconds": round(set_based, 2),
+        "orm_loop": naive,
+        "orm_loop_cached_standards": cached,
+        "speedup_vs_orm_loop": round(naive["extrapolated_seconds"] / set_based, 1),
+        "speedup_vs_orm_loop_cached": round(cached["extrapolated_seconds"] / set_based, 1),
+    }
+    print(json.dumps(out, indent=2, ensure_ascii=False, default=str))
+    print()
+    print("| measure | value |")
+    print("|---|---|")
+    print(f"| active cases | {active:,} |")
+    print(f"| cases whose amount changed | {result.cases_changed:,} |")
+    print(f"| set-based apply (service, one transaction) | {set_based:.2f} s |")
+    print(
+        f"| ORM loop, reference calculation per case ({naive['sample']:,} sampled, extrapolated) | "
+        f"{naive['extrapolated_seconds']:.1f} s ({naive['per_case_ms']} ms/case) |"
+    )
+    print(
+        f"| ORM loop, standards cached ({cached['sample']:,} sampled, extrapolated) | "
+        f"{cached['extrapolated_seconds']:.1f} s ({cached['per_case_ms']} ms/case) |"
+    )
+    print(f"| speed-up vs ORM loop | {out['speedup_vs_orm_loop']}× |")
+    print(f"| speed-up vs ORM loop with cached standards | {out['speedup_vs_orm_loop_cached']}× |")
+
+
+if __name__ == "__main__":
+    main()
