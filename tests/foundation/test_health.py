@@ -38,3 +38,17 @@ def test_healthz_all_up_with_a_real_worker(celery_worker_process, client):
     assert response.status_code == 200, body
     assert body["status"] == "ok"
     assert body["checks"]["worker"]["ok"] is True
+
+
+@pytest.mark.django_db
+def test_healthz_answers_plain_http_when_everything_else_is_redirected_to_https(client, settings, monkeypatch):
+    # the container healthcheck calls http://127.0.0.1:8000/healthz inside the container
+    from dalian_minzheng.core import health
+
+    monkeypatch.setattr(health, "WORKER_TIMEOUT_SECONDS", 1.0)
+    settings.SECURE_SSL_REDIRECT = True
+    home = client.get("/")
+    assert home.status_code == 301 and home["Location"].startswith("https://")
+    response = client.get("/healthz")
+    assert response.status_code in (200, 503)
+    assert response.json()["checks"]["database"]["ok"] is True
