@@ -31,12 +31,25 @@ def _check_redis() -> dict:
 
 
 def _check_worker() -> dict:
+    from celery.exceptions import TimeoutError as CeleryTimeout
+
+    from dalian_minzheng.celery import app
     from dalian_minzheng.core.tasks import ping
 
     started = time.monotonic()
     result = ping.apply_async(expires=WORKER_TIMEOUT_SECONDS)
     try:
         answer = result.get(timeout=WORKER_TIMEOUT_SECONDS)
+    except CeleryTimeout:
+        # Tell "no worker at all" from "workers alive but every slot busy" (a long import, a raise): both are down
+        # for new work, but they call for different action.
+        alive = app.control.ping(timeout=1.0)
+        if alive:
+            names = ", ".join(sorted(name for reply in alive for name in reply))
+            error = f"no task answer within {WORKER_TIMEOUT_SECONDS:g}s; {len(alive)} worker(s) alive but busy: {names}"
+        else:
+            error = f"no worker is running (no task answer within {WORKER_TIMEOUT_SECONDS:g}s)"
+        return {"ok": False, "error": error}
     finally:
         result.forget()
     return {"ok": answer == "pong", "round_trip_ms": round((time.monotonic() - started) * 1000, 1)}

@@ -18,6 +18,7 @@ def test_healthz_reports_database_and_redis_and_names_missing_worker(client, set
     assert body["checks"]["redis"]["ok"] is True
     assert response.status_code == 503
     assert body["down"] == ["worker"]
+    assert body["checks"]["worker"]["error"].startswith("no worker is running")
 
 
 @pytest.mark.django_db
@@ -52,3 +53,16 @@ def test_healthz_answers_plain_http_when_everything_else_is_redirected_to_https(
     response = client.get("/healthz")
     assert response.status_code in (200, 503)
     assert response.json()["checks"]["database"]["ok"] is True
+
+
+def test_healthz_tells_a_worker_that_takes_no_tasks_from_no_worker(celery_worker_process, client, monkeypatch):
+    # a worker that consumes another queue stands in for one whose every slot is busy with a long job
+    from dalian_minzheng.core import health
+
+    monkeypatch.setattr(health, "WORKER_TIMEOUT_SECONDS", 2.0)
+    celery_worker_process(["--queues", "elsewhere"])
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    body = response.json()
+    assert body["down"] == ["worker"]
+    assert "1 worker(s) alive but busy" in body["checks"]["worker"]["error"]
