@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 
 from django.http import HttpResponse
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import conditional_page, require_safe
@@ -100,5 +101,7 @@ def disclosure_index(request):
             "community": community,
             "q": search,
             "query": urlencode(params),
+            # one reverse() for the page instead of one per row
+            "community_url": reverse("public_notice:index"),
         },
     )

@@ -1,0 +1,164 @@
+"""Benchmark of issue 5 (public part): the online disclosure of 67,000 recipients and the community notice pages.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/minzheng REDIS_URL=redis://127.0.0.1:6379/0 \
+        .venv/bin/python benchmarks/bench_disclosure.py [--cases 67000] [--requests 200]
+
+It works in a scratch database `<DATABASE_URL's name>_bench_disclosure` that it drops and recreates (migrate,
+reference data), so the database you work in is never touched. Households and persons come from
+`dalian_minzheng.people.scale.generate`, applications and cases from the same builder as the raise benchmark
+(`benchmarks/bench_raises.build_cases`: `--cases` active cases + 5 % stopped / phase-out ones, which the public
+pages must not show). Requests go through the whole Django stack in-process (middleware, view, template) with the
+test client, so the times are server time without the network; each page kind is requested `--requests` times
+after one warm-up request, and p50 / p95 / max and the number of SQL queries per request are reported.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlparse, urlunparse
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def scratch_database() -> str:
+    import psycopg
+
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        sys.exit("set DATABASE_URL (the benchmark needs a real PostgreSQL server)")
+    parts = urlparse(url)
+    name = parts.path.lstrip("/") + "_bench_disclosure"
+    admin = urlunparse(parts._replace(path="/postgres", scheme="postgresql"))
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return urlunparse(parts._replace(path=f"/{name}"))
+
+
+def measure(client, label: str, urls: list[str], n: int) -> dict:
+    from django.db import connection, reset_queries
+
+    client.get(urls[0])  # warm-up (template loading, connection)
+    times, queries, sizes = [], [], []
+    for i in range(n):
+        url = urls[i % len(urls)]
+        reset_queries()
+        started = time.perf_counter()
+        response = client.get(url)
+        times.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200, (url, response.status_code)
+        queries.append(len(connection.queries))
+        sizes.append(len(response.content))
+    times.sort()
+    return {
+        "page": label,
+        "requests": n,
+        "p50_ms": round(statistics.median(times), 1),
+        "p95_ms": round(times[max(0, int(round(0.95 * n)) - 1)], 1),
+        "max_ms": round(times[-1], 1),
+        "queries": sorted(set(queries)),
+        "kb": round(statistics.mean(sizes) / 1024, 1),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--cases", type=int, default=67_000)
+    parser.add_argument("--requests", type=int, default=200)
+    options = parser.parse_args()
+
+    os.environ["DATABASE_URL"] = scratch_database()
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dalian_minzheng.settings")
+    os.environ["CONN_MAX_AGE"] = "0"
+    os.environ["MANIFEST_STATIC"] = "false"  # no collectstatic in a scratch run
+    tick = time.monotonic()
+    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, check=True)
+    print(f"scratch database migrated in {time.monotonic() - tick:.0f} s", file=sys.stderr)
+    subprocess.run(
+        [sys.executable, "manage.py", "load_reference_data"], cwd=ROOT, check=True, stdout=subprocess.DEVNULL
+    )
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import setup_test_environment
+
+    from assistance.models import Case
+    from benchmarks.bench_raises import build_cases, machine
+
+    setup = build_cases(options.cases)
+    print(f"data set built: {setup}", file=sys.stderr)
+    setup_test_environment()
+    settings.DEBUG = True  # so connection.queries counts the queries (no other effect on these views)
+    connection.force_debug_cursor = True
+
+    shown = Case.objects.filter(status__in=["active", "under_review", "phase_out"]).count()
+    rng = random.Random(5)
+    communities = list(
+        Case.objects.filter(status="active").values_list("division_id", flat=True).distinct().order_by("division_id")
+    )
+    streets = sorted({c[:9] for c in communities})
+    districts = sorted({c[:6] for c in communities})
+    pages = -(-shown // 50)
+    sample = rng.sample(communities, min(50, len(communities)))
+    from dalian_minzheng.people.models import Division
+
+    names = dict(Division.objects.filter(code__in=sample).values_list("code", "name"))
+
+    client = Client()
+    results = [
+        measure(client, "index, page 1 (all recipients)", ["/gongshi/"], options.requests),
+        measure(
+            client,
+            "index, random page",
+            [f"/gongshi/?page={rng.randint(1, pages)}" for _ in range(50)],
+            options.requests,
+        ),
+        measure(client, f"index, last page ({pages})", [f"/gongshi/?page={pages}"], options.requests),
+        measure(client, "index, by district", [f"/gongshi/?district={d}" for d in districts], options.requests),
+        measure(
+            client,
+            "index, by street",
+            [f"/gongshi/?district={s[:6]}&street={s}" for s in rng.sample(streets, min(30, len(streets)))],
+            options.requests,
+        ),
+        measure(
+            client,
+            "index, by community",
+            [f"/gongshi/?district={c[:6]}&street={c[:9]}&community={c}" for c in sample],
+            options.requests,
+        ),
+        measure(client, "index, community name search", [f"/gongshi/?q={names[c]}" for c in sample], options.requests),
+        measure(client, "community notice page", [f"/gongshi/{c}/" for c in sample], options.requests),
+    ]
+    report = {
+        "machine": machine(),
+        "cases_active": options.cases,
+        "recipients_shown": shown,
+        "persons": setup["persons"],
+        "communities_with_recipients": len(communities),
+        "setup": setup,
+        "results": results,
+    }
+    print(json.dumps(report, ensure_ascii=False, indent=2))
+    print()
+    print("| page | requests | p50 ms | p95 ms | max ms | SQL queries | page KB |")
+    print("|---|---:|---:|---:|---:|---|---:|")
+    for r in results:
+        q = "/".join(str(x) for x in r["queries"])
+        print(f"| {r['page']} | {r['requests']} | {r['p50_ms']} | {r['p95_ms']} | {r['max_ms']} | {q} | {r['kb']} |")
+
+
+if __name__ == "__main__":
+    main()
