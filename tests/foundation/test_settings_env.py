@@ -18,7 +18,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _env(**overrides: str) -> dict:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DEBUG", "LOG_LEVEL", "CONN_MAX_AGE"))}
+    # DJANGO_ALLOW_ASYNC_UNSAFE is set for Playwright by the browser fixture; check --deploy rightly refuses it
+    ignored = ("DEBUG", "LOG_LEVEL", "CONN_MAX_AGE", "DJANGO_ALLOW_ASYNC_UNSAFE")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(ignored)}
     # explicit URLs, so no case starts the embedded servers
     env["DATABASE_URL"] = env.get("DATABASE_URL") or "postgres://postgres@127.0.0.1:5432/postgres"
     env["REDIS_URL"] = settings.REDIS_URL

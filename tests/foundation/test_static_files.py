@@ -12,7 +12,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_collectstatic_with_the_production_manifest_succeeds(tmp_path, settings):
-    env = {**os.environ, "DEBUG": "false", "STATIC_ROOT": str(tmp_path), "REDIS_URL": settings.REDIS_URL}
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    env.update(DEBUG="false", STATIC_ROOT=str(tmp_path), REDIS_URL=settings.REDIS_URL)
     env.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
     result = subprocess.run(
         [sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"],
