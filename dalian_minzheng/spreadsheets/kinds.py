@@ -11,7 +11,7 @@ from the file are left alone (an import adds and corrects; leaving a household i
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy
 
 from dalian_minzheng.people.models import Household, HouseholdMember, HukouType, Person, Relationship, Sex
 from dalian_minzheng.spreadsheets.auditsql import with_events
@@ -68,10 +68,10 @@ def _choice_column(key, label, aliases, choices, extra, **kwargs) -> Column:
     return Column(key, label, aliases=aliases, choices=choices, extra_choices=extra, **kwargs)
 
 
-NAME = Column("name", _l("Name"), aliases=("姓名", "名字"), required=True, width=10)
+NAME = Column("name", gettext_lazy("Name"), aliases=("姓名", "名字"), required=True, width=10)
 ID_NUMBER = Column(
     "id_number",
-    _l("ID number"),
+    gettext_lazy("ID number"),
     aliases=("身份证号", "身份证号码", "公民身份号码", "证件号码"),
     required=True,
     kind="id_number",
@@ -79,20 +79,27 @@ ID_NUMBER = Column(
 )
 BIRTH_DATE = Column(
     "birth_date",
-    _l("Date of birth"),
+    gettext_lazy("Date of birth"),
     aliases=("出生日期", "出生年月日"),
     kind="date",
     width=12,
-    help_text=_l("Optional; checked against the ID number."),
+    help_text=gettext_lazy("Optional; checked against the ID number."),
 )
-PHONE = Column("phone", _l("Phone"), aliases=("联系电话", "电话", "手机", "手机号"), kind="phone", width=14)
+PHONE = Column("phone", gettext_lazy("Phone"), aliases=("联系电话", "电话", "手机", "手机号"), kind="phone", width=14)
 HUKOU = _choice_column(
-    "hukou_type", _l("Hukou type"), ("户籍类型", "户口性质", "户籍性质"), HUKOU_CHOICES, HUKOU_ALIASES, width=10
+    "hukou_type",
+    gettext_lazy("Hukou type"),
+    ("户籍类型", "户口性质", "户籍性质"),
+    HUKOU_CHOICES,
+    HUKOU_ALIASES,
+    width=10,
 )
-ADDRESS = Column("address", _l("Registered address"), aliases=("户籍地址", "地址", "住址", "家庭住址"), width=30)
+ADDRESS = Column(
+    "address", gettext_lazy("Registered address"), aliases=("户籍地址", "地址", "住址", "家庭住址"), width=30
+)
 DIVISION = Column(
     "division_code",
-    _l("Division code"),
+    gettext_lazy("Division code"),
     aliases=("区划代码", "所属区划代码", "社区代码", "行政区划代码"),
     required=True,
     kind="division",
@@ -170,8 +177,8 @@ def _duplicate_sql(key: str) -> str:
 @register
 class PersonsKind(ImportKind):
     key = "people.persons"
-    label = _l("Persons")
-    description = _l("One row per person; an existing ID number updates that person.")
+    label = gettext_lazy("Persons")
+    description = gettext_lazy("One row per person; an existing ID number updates that person.")
     lock_key = "people"
     columns = [NAME, ID_NUMBER, BIRTH_DATE, PHONE, HUKOU, ADDRESS, DIVISION]
     staging = [
@@ -241,8 +248,8 @@ class PersonsKind(ImportKind):
 @register
 class HouseholdMembersKind(ImportKind):
     key = "people.household_members"
-    label = _l("Households with members")
-    description = _l(
+    label = gettext_lazy("Households with members")
+    description = gettext_lazy(
         "One row per household member; the household is identified by its head's ID number, and the head's own row "
         "(relationship 户主) sets the household's division, address and hukou type."
     )
@@ -251,7 +258,7 @@ class HouseholdMembersKind(ImportKind):
     columns = [
         Column(
             "head_id_number",
-            _l("Head's ID number"),
+            gettext_lazy("Head's ID number"),
             aliases=("户主身份证号", "户主身份证号码", "户主公民身份号码"),
             required=True,
             kind="id_number",
@@ -261,7 +268,7 @@ class HouseholdMembersKind(ImportKind):
         ID_NUMBER,
         _choice_column(
             "relationship",
-            _l("Relationship to head"),
+            gettext_lazy("Relationship to head"),
             ("与户主关系", "关系"),
             RELATIONSHIP_CHOICES,
             RELATIONSHIP_ALIASES,
@@ -447,6 +454,7 @@ class HouseholdMembersKind(ImportKind):
                ON CONFLICT (head_id) DO NOTHING""",
             )
         )
+        cursor.execute("DROP TABLE IF EXISTS target")
         cursor.execute(
             """CREATE TEMP TABLE target ON COMMIT DROP AS
                SELECT p.id AS person_id, h.id AS household_id, s.relationship
@@ -502,24 +510,24 @@ def _persons_for_export(user, params: dict):
 
 
 PERSON_EXPORT_COLUMNS = [
-    ExportColumn(_l("Name"), "name", width=10),
-    ExportColumn(_l("ID number"), "id_number", kind="id_number", width=22),
-    ExportColumn(_l("Sex"), "sex", kind="choice", choices=dict(Sex.choices), width=6),
-    ExportColumn(_l("Date of birth"), "birth_date", kind="date", width=12),
-    ExportColumn(_l("Phone"), "phone", width=14),
-    ExportColumn(_l("Hukou type"), "hukou_type", kind="choice", choices=dict(HukouType.choices), width=10),
-    ExportColumn(_l("Registered address"), "address", width=30),
-    ExportColumn(_l("Division code"), "division_id", width=14),
-    ExportColumn(_l("Division"), "division__name", width=16),
-    ExportColumn(_l("Deceased"), "is_deceased", kind="bool", width=8),
-    ExportColumn(_l("Registered at"), "created_at", kind="datetime", width=17),
-    ExportColumn(_l("Updated at"), "updated_at", kind="datetime", width=17),
+    ExportColumn(gettext_lazy("Name"), "name", width=10),
+    ExportColumn(gettext_lazy("ID number"), "id_number", kind="id_number", width=22),
+    ExportColumn(gettext_lazy("Sex"), "sex", kind="choice", choices=dict(Sex.choices), width=6),
+    ExportColumn(gettext_lazy("Date of birth"), "birth_date", kind="date", width=12),
+    ExportColumn(gettext_lazy("Phone"), "phone", width=14),
+    ExportColumn(gettext_lazy("Hukou type"), "hukou_type", kind="choice", choices=dict(HukouType.choices), width=10),
+    ExportColumn(gettext_lazy("Registered address"), "address", width=30),
+    ExportColumn(gettext_lazy("Division code"), "division_id", width=14),
+    ExportColumn(gettext_lazy("Division"), "division__name", width=16),
+    ExportColumn(gettext_lazy("Deceased"), "is_deceased", kind="bool", width=8),
+    ExportColumn(gettext_lazy("Registered at"), "created_at", kind="datetime", width=17),
+    ExportColumn(gettext_lazy("Updated at"), "updated_at", kind="datetime", width=17),
 ]
 
 register_export(
     ExportKind(
         key="people.persons",
-        label=_l("Persons"),
+        label=gettext_lazy("Persons"),
         columns=PERSON_EXPORT_COLUMNS,
         queryset=_persons_for_export,
         filename="persons",
