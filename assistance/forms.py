@@ -25,7 +25,12 @@ ALL_DOCUMENTS = list(dict.fromkeys(doc for docs in REQUIRED_DOCUMENTS.values() f
 
 
 class DateInput(forms.DateInput):
+    """An HTML date picker; it only accepts ISO dates, whatever the UI language's date format."""
+
     input_type = "date"
+
+    def __init__(self, attrs=None, format="%Y-%m-%d"):  # noqa: A002 — Django's own argument name
+        super().__init__(attrs=attrs, format=format)
 
 
 def division_choices(user, min_level: int = DivisionLevel.STREET) -> list[tuple[str, str]]:
