@@ -7,7 +7,6 @@ urlpatterns = [
     path("", views.petition_list, name="list"),
     path("dashboard/", views.petition_dashboard, name="dashboard"),
     path("new/", views.petition_create, name="create"),
-    path("export/", views.petition_export, name="export"),
     path("<int:pk>/", views.petition_detail, name="detail"),
     path("<int:pk>/assign/", views.petition_assign, name="assign"),
     path("<int:pk>/start/", views.petition_start, name="start"),

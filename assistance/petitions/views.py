@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from assistance.petitions import exports, selectors, services
+from assistance.petitions import selectors, services
 from assistance.petitions.filters import PetitionFilter
 from assistance.petitions.forms import AssignForm, CloseForm, PetitionRegisterForm, ResolveForm
 from assistance.petitions.models import Petition, PetitionStatus
@@ -182,11 +182,3 @@ def petition_close(request, pk: int):
         "close_form",
         lambda p, d: services.petition_close(petition=p, acting_user=request.user, reason=d["reason"]),
     )
-
-
-@access(roles=ALL_ROLES)
-def petition_export(request):
-    qs = selectors.petition_list(user=request.user)
-    filterset = PetitionFilter(request.GET or None, queryset=qs, user=request.user)
-    petitions = filterset.qs if filterset.is_bound and filterset.is_valid() else qs
-    return exports.export_response(request=request, petitions=petitions)

@@ -192,12 +192,17 @@ def test_dashboard_counts(client_for, city_admin):
 def test_export_is_scoped_neutralised_and_recorded(client_for, caseworker):
     make_petition(COMMUNITY, subject='=HYPERLINK("http://evil")', petitioner_name="周到")
     make_petition(OTHER_DISTRICT_COMMUNITY, petitioner_name="西岗人")
-    response = client_for(caseworker).get(reverse("petitions:export"))
+    client = client_for(caseworker)
+    listing = client.get(reverse("petitions:list"), {"status": "registered"}).content.decode()
+    assert "kind=petitions.petitions&amp;format=xlsx&amp;status=registered" in listing  # the button keeps the filters
+    response = client.get(reverse("spreadsheets:export"), {"kind": "petitions.petitions", "format": "xlsx"})
     assert response.status_code == 200
-    book = openpyxl.load_workbook(io.BytesIO(response.content))
+    content = b"".join(response.streaming_content) if response.streaming else response.content
+    book = openpyxl.load_workbook(io.BytesIO(content))
     rows = list(book.active.iter_rows(values_only=True))
     assert len(rows) == 2  # header + the one petition in scope
     assert rows[1][3] == "周到"
     assert rows[1][6] == '\'=HYPERLINK("http://evil")'
     event = AccessEvent.objects.get()
     assert event.kind == "export" and event.row_count == 1 and event.user == caseworker
+    assert event.detail["export"] == "petitions.petitions"
