@@ -283,3 +283,36 @@ def standards_history() -> dict:
         label = s.programme.name if not s.care_level else f"{s.programme.name} · {s.get_care_level_display()}"
         series[label].append([s.effective_from.isoformat(), float(s.amount)])
     return {"series": [{"name": name, "data": points} for name, points in series.items()]}
+
+
+def planned_for_display(raise_record: Raise) -> list[dict]:
+    """The standards a raise changes (frozen plan once approved, else the current plan), with names for pages."""
+    names = _districts()
+    if raise_record.status == RaiseStatus.DRAFT:
+        items = [
+            (p.programme, p.division_id, p.care_level, p.old_amount, p.new_amount, p.base_programme_id, p.multiplier,
+             p.linked)
+            for p in planning.plan(raise_record).standards
+        ]  # fmt: skip
+    else:
+        items = [
+            (p.programme, p.division_id, p.care_level, p.old_amount, p.new_amount, p.base_programme_id, p.multiplier,
+             p.linked)
+            for p in raise_record.planned_standards.select_related("programme")
+        ]  # fmt: skip
+    base_names = dict(Programme.objects.values_list("pk", "name"))
+    from assistance.models import CareLevel
+
+    return [
+        {
+            "programme": programme.name,
+            "area": names.get(division_id, division_id) if division_id else None,
+            "care_level": CareLevel(care).label if care else "",
+            "old": old,
+            "new": new,
+            "base": base_names.get(base_id, ""),
+            "multiplier": multiplier,
+            "linked": linked,
+        }
+        for programme, division_id, care, old, new, base_id, multiplier, linked in items
+    ]

@@ -64,7 +64,7 @@ def _clean(
     if value is None or Decimal(value) <= 0:
         errors.setdefault("value", []).append(_("Enter a positive value."))
     elif method == RaiseMethod.INCREASE_PERCENT and Decimal(value) > 100:
-        errors.setdefault("value", []).append(_("A raise of more than 100% is not plausible."))
+        errors.setdefault("value", []).append(_("A raise of more than a hundred percent is not plausible."))
     if effective_from is None or effective_from.day != 1:
         errors.setdefault("effective_from", []).append(_("A standard takes effect on the first day of a month."))
     if errors:
@@ -222,6 +222,10 @@ def progress_key(raise_id: int) -> str:
 def _progress(raise_id: int, done: int, total: int, stage: str) -> None:
     # In Redis, not the database: the apply transaction's own writes are invisible until it commits.
     cache.set(progress_key(raise_id), {"done": done, "total": total, "stage": stage}, timeout=24 * 3600)
+
+
+def mark_queued(*, raise_id: int) -> None:
+    _progress(raise_id, 0, 0, "queued")
 
 
 def get_progress(raise_id: int) -> dict | None:
