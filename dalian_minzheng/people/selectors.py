@@ -13,8 +13,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from django.db.models import Count, Prefetch, Q, QuerySet
-from django.db.models.functions import Right, Substr
+from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models.functions import Coalesce, Right, Substr
 
 from dalian_minzheng.accounts.scope import scope_prefix, scoped
 from dalian_minzheng.people import idnumbers
@@ -53,7 +53,7 @@ def person_search(*, user, query: str | None = None, division: str | None = None
     elif term.kind == "name":
         qs = qs.filter(name__startswith=term.value)
     if division:
-        qs = qs.filter(division_id__startswith=division)
+        qs = qs.filter(division__code__startswith=division)
     return qs.order_by("id")
 
 
@@ -74,10 +74,19 @@ def person_memberships(*, person: Person) -> QuerySet[HouseholdMember]:
 
 def household_list(*, user, query: str | None = None) -> QuerySet[Household]:
     """Households in scope, searchable by any member's name / ID / last 4 / phone (current members only)."""
+    # A correlated sub-select, not a JOIN + GROUP BY: it is computed for the 50 rows of the page only, and the
+    # paginator's COUNT drops it.
+    current_members = (
+        HouseholdMember.objects.filter(household=OuterRef("pk"), left_on__isnull=True)
+        .order_by()
+        .values("household")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
     qs = (
         scoped(Household.objects.all(), user)
         .select_related("head", "division")
-        .annotate(member_count=Count("members", filter=Q(members__left_on__isnull=True)))
+        .annotate(member_count=Coalesce(Subquery(current_members), 0))
     )
     term = classify_query(query)
     if term.kind:
