@@ -19,7 +19,7 @@ _RESOLVED_SQL = "(" + ", ".join(f"'{r}'" for r in RESOLVED) + ")"
 
 RESULTS_SQL = """
 CREATE TEMP TABLE checks_chunk_results ON COMMIT DROP AS
-WITH apps AS (
+WITH apps AS MATERIALIZED (
     SELECT a.id AS application_id, a.household_id, a.division_id,
            GREATEST((SELECT count(*) FROM people_householdmember hm
                      WHERE hm.household_id = a.household_id AND hm.left_on IS NULL), 1) AS household_size,
@@ -34,7 +34,7 @@ WITH apps AS (
         ORDER BY (s.division_id IS NULL), s.effective_from DESC
         LIMIT 1
     ) std ON TRUE
-    WHERE a.id = ANY(%(ids)s)
+    WHERE a.id = ANY(%(ids)s::bigint[])
 ),
 members AS (
     -- no check runs for a member without a current signed authorisation
@@ -122,7 +122,7 @@ SELECT DISTINCT application_id FROM up WHERE resolution = 'open'
 
 WITHDRAW_SQL = """
 UPDATE checks_finding f SET resolution = 'withdrawn', changed_run_id = %(run)s, updated_at = now()
-WHERE f.application_id = ANY(%(ids)s) AND f.resolution <> 'withdrawn'
+WHERE f.application_id = ANY(%(ids)s::bigint[]) AND f.resolution <> 'withdrawn'
   AND NOT EXISTS (SELECT 1 FROM checks_chunk_results r
                   WHERE r.application_id = f.application_id AND r.person_id = f.person_id AND r.item_id = f.item_id)
 """
@@ -135,20 +135,25 @@ FROM checks_chunk_results
 """
 
 SUMMARY_SQL = f"""
+WITH mem AS (
+    SELECT a.id, a.division_id, count(m.id) AS total, count(au.id) AS checked,
+           coalesce(jsonb_agg(m.person_id ORDER BY m.person_id) FILTER (WHERE au.id IS NULL), '[]'::jsonb) AS missing
+    FROM assistance_application a
+    JOIN people_householdmember m ON m.household_id = a.household_id AND m.left_on IS NULL
+    LEFT JOIN checks_authorisation au
+      ON au.person_id = m.person_id AND au.household_id = a.household_id AND au.revoked_on IS NULL
+    WHERE a.id = ANY(%(ids)s::bigint[])
+    GROUP BY a.id, a.division_id
+), unresolved AS (
+    SELECT application_id, count(*) AS n FROM checks_finding
+    WHERE application_id = ANY(%(ids)s::bigint[]) AND resolution NOT IN {_RESOLVED_SQL}
+    GROUP BY application_id
+)
 INSERT INTO checks_applicationcheck AS c (
     application_id, division_id, last_run_id, members_total, members_checked, missing_person_ids, open_findings,
-    checked_at)
-SELECT a.id, a.division_id, %(run)s, count(m.id), count(au.id),
-       coalesce(jsonb_agg(m.person_id ORDER BY m.person_id) FILTER (WHERE au.id IS NULL), '[]'::jsonb),
-       (SELECT count(*) FROM checks_finding f
-        WHERE f.application_id = a.id AND f.resolution NOT IN {_RESOLVED_SQL}),
-       now()
-FROM assistance_application a
-JOIN people_householdmember m ON m.household_id = a.household_id AND m.left_on IS NULL
-LEFT JOIN checks_authorisation au
-  ON au.person_id = m.person_id AND au.household_id = a.household_id AND au.revoked_on IS NULL
-WHERE a.id = ANY(%(ids)s)
-GROUP BY a.id, a.division_id
+    checked_at, handoff_status)
+SELECT mem.id, mem.division_id, %(run)s, mem.total, mem.checked, mem.missing, coalesce(u.n, 0), now(), ''
+FROM mem LEFT JOIN unresolved u ON u.application_id = mem.id
 ON CONFLICT (application_id) DO UPDATE SET
     division_id = EXCLUDED.division_id, last_run_id = EXCLUDED.last_run_id,
     members_total = EXCLUDED.members_total, members_checked = EXCLUDED.members_checked,
@@ -157,18 +162,29 @@ ON CONFLICT (application_id) DO UPDATE SET
 RETURNING application_id, members_total, members_checked, open_findings
 """
 
-# the status each application should have, next to the one it has (read only: casework writes it)
-STATUS_SQL = """
-SELECT a.id, a.check_status,
-       CASE WHEN c.members_checked < c.members_total THEN 'not_started'
-            WHEN c.open_findings > 0 THEN 'findings_open'
-            ELSE 'clear' END,
-       cs.id, cs.status
-FROM assistance_application a
-JOIN checks_applicationcheck c ON c.application_id = a.id
-LEFT JOIN assistance_case cs ON cs.application_id = a.id
-WHERE a.id = ANY(%(ids)s)
-ORDER BY a.id
+# Which applications casework must hear about: a status that differs from the one it has (read only: casework
+# writes it), or new findings on an active case (a review). Marked here, handed over after matching (services).
+HANDOFF_SQL = """
+UPDATE checks_applicationcheck c
+SET handoff_status = d.handoff_status, review_run_id = d.review_run_id
+FROM (
+    SELECT a.id,
+           CASE WHEN x.derived <> a.check_status OR x.review OR c2.review_run_id IS NOT NULL THEN x.derived ELSE ''
+           END AS handoff_status,
+           CASE WHEN x.review THEN %(run)s ELSE c2.review_run_id END AS review_run_id
+    FROM assistance_application a
+    JOIN checks_applicationcheck c2 ON c2.application_id = a.id
+    LEFT JOIN assistance_case cs ON cs.application_id = a.id
+    CROSS JOIN LATERAL (
+        SELECT CASE WHEN c2.members_checked < c2.members_total THEN 'not_started'
+                    WHEN c2.open_findings > 0 THEN 'findings_open'
+                    ELSE 'clear' END AS derived,
+               coalesce(a.id = ANY(%(new_open)s::bigint[]) AND cs.status IN ('active', 'phase_out'), false) AS review
+    ) x
+    WHERE a.id = ANY(%(ids)s::bigint[])
+) d
+WHERE c.application_id = d.id
+  AND (c.handoff_status, c.review_run_id) IS DISTINCT FROM (d.handoff_status, d.review_run_id)
 """
 
 
@@ -181,12 +197,10 @@ class ChunkResult:
     members_missing: int = 0
     # application ids whose findings to resolve appeared or re-opened in this chunk
     new_open: set[int] = field(default_factory=set)
-    # (application id, current check status, derived status, case id, case status)
-    statuses: list[tuple] = field(default_factory=list)
 
 
 def check_chunk(*, run_id: int, application_ids: list[int], today: dt.date) -> ChunkResult:
-    """Match one chunk inside the caller's transaction. Returns counts and the statuses to hand to casework."""
+    """Match one chunk inside the caller's transaction; mark what casework must be told. Returns counts."""
     result = ChunkResult()
     params = {"ids": application_ids, "run": run_id, "today": today}
     with connection.cursor() as cur:
@@ -200,7 +214,6 @@ def check_chunk(*, run_id: int, application_ids: list[int], today: dt.date) -> C
         for _app, total, checked, _open in cur.fetchall():
             result.members_checked += checked
             result.members_missing += total - checked
-        cur.execute(STATUS_SQL, params)
-        result.statuses = cur.fetchall()
+        cur.execute(HANDOFF_SQL, {**params, "new_open": sorted(result.new_open)})
         cur.execute("DROP TABLE checks_chunk_results")
     return result

@@ -287,6 +287,11 @@ class CheckRun(models.Model):
     suspect = models.PositiveIntegerField(_("doubtful"), default=0)
     new_findings = models.PositiveIntegerField(_("new findings to resolve"), default=0)
     reviews_opened = models.PositiveIntegerField(_("reviews opened"), default=0)
+    # Second phase: statuses and reviews handed to the casework services, one application at a time (they lock
+    # and record a timeline event per application), after all matching has committed.
+    matched_at = models.DateTimeField(_("matching finished at"), null=True, blank=True)
+    handoff_total = models.PositiveIntegerField(_("applications to hand to casework"), default=0)
+    handoff_done = models.PositiveIntegerField(_("applications handed to casework"), default=0)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("requested by"),
@@ -313,7 +318,12 @@ class CheckRun(models.Model):
 
     @property
     def percent(self) -> int:
-        return int(self.done * 100 / self.total) if self.total else (100 if self.status == RunStatus.DONE else 0)
+        """Matching counts for 90 % of the bar, the hand-off to casework for the rest."""
+        if self.status == RunStatus.DONE:
+            return 100
+        matching = self.done / self.total if self.total else 0
+        handoff = self.handoff_done / self.handoff_total if self.handoff_total else 0
+        return int(matching * 90 + (handoff * 10 if self.matched_at else 0))
 
 
 class CheckRunSubject(models.Model):
@@ -348,8 +358,12 @@ class Finding(models.Model):
     application = models.ForeignKey("assistance.Application", on_delete=models.CASCADE, related_name="+")
     person = models.ForeignKey(Person, verbose_name=_("member"), on_delete=models.PROTECT, related_name="+")
     item = models.ForeignKey(DataItem, verbose_name=_("data item"), on_delete=models.PROTECT, related_name="+")
-    department = models.ForeignKey(Department, verbose_name=_("department"), on_delete=models.PROTECT, related_name="+")
-    division = division_field()
+    # department, division and the run ids are copies the engine writes from the item, the application and the run:
+    # no foreign-key trigger per row for them (hundreds of thousands of rows per run)
+    department = models.ForeignKey(
+        Department, verbose_name=_("department"), on_delete=models.DO_NOTHING, related_name="+", db_constraint=False
+    )
+    division = division_field(db_constraint=False)
     record = models.ForeignKey(DepartmentRecord, on_delete=models.PROTECT, related_name="+")
     outcome = models.CharField(_("outcome"), max_length=16, choices=Outcome.choices)
     value = models.DecimalField(_("value"), max_digits=16, decimal_places=2, null=True, blank=True)
@@ -359,8 +373,8 @@ class Finding(models.Model):
     employed = models.BooleanField(_("shows employment"), default=False)
     as_of = models.DateField(_("as of"))
     resolution = models.CharField(_("resolution"), max_length=16, choices=Resolution.choices)
-    first_run = models.ForeignKey(CheckRun, on_delete=models.PROTECT, related_name="+")
-    changed_run = models.ForeignKey(CheckRun, on_delete=models.PROTECT, related_name="+")
+    first_run = models.ForeignKey(CheckRun, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False)
+    changed_run = models.ForeignKey(CheckRun, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False)
     resolved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -426,10 +440,16 @@ class ApplicationCheck(models.Model):
     missing_person_ids = models.JSONField(default=list, blank=True)
     open_findings = models.PositiveIntegerField(default=0)
     checked_at = models.DateTimeField()
+    # set by the engine with the findings, cleared when casework has the new status (and review) — in one transaction
+    handoff_status = models.CharField(max_length=16, blank=True)
+    review_run = models.ForeignKey(CheckRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
     class Meta:
         verbose_name = _("application check")
         verbose_name_plural = _("application checks")
+        indexes = [
+            models.Index(fields=["application"], condition=~Q(handoff_status=""), name="appcheck_handoff_pending")
+        ]
 
     def __str__(self) -> str:
         return f"{self.application_id} · {self.checked_at:%Y-%m-%d}"

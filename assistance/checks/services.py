@@ -492,8 +492,13 @@ def _pause() -> float:
 
 
 def run_execute(*, run_id: int) -> CheckRun | None:
-    """Work through a run chunk by chunk; each chunk commits its findings, the statuses it hands to casework and
-    the run's progress together, so a crash loses at most the chunk in flight and a resumed run continues."""
+    """Work through a run in two resumable phases.
+
+    1. Matching, chunk by chunk: each chunk commits its findings, the applications' summaries, the marks of what
+       casework must be told and the run's progress together, so a crash loses at most the chunk in flight.
+    2. Hand-off: for each marked application, the new check status (and a review for an active case with new
+       findings) through the casework services, clearing the mark in the same transaction.
+    A second executor of the same run (a re-delivered task) finds the advisory lock taken and leaves."""
     with connection.cursor() as cur:
         cur.execute("SELECT pg_try_advisory_lock(%s, %s)", [LOCK_RUN, run_id])
         if not cur.fetchone()[0]:
@@ -512,18 +517,12 @@ def run_execute(*, run_id: int) -> CheckRun | None:
         while True:
             with transaction.atomic():
                 run = CheckRun.objects.select_for_update().get(pk=run_id)
-                ids = list(
-                    CheckRunSubject.objects.filter(run_id=run_id, application_id__gt=run.cursor)
-                    .order_by("application_id")
-                    .values_list("application_id", flat=True)[: run.chunk_size]
-                )
-                if not ids:
-                    run.status = RunStatus.DONE
-                    run.finished_at = timezone.now()
-                    run.heartbeat_at = run.finished_at
-                    run.save(update_fields=["status", "finished_at", "heartbeat_at"])
+                if run.matched_at is None:
+                    finished = _match_next_chunk(run)
+                else:
+                    finished = _handoff_next_chunk(run)
+                if finished and run.status == RunStatus.DONE:
                     return run
-                _execute_chunk(run, ids)
             if pause:
                 time.sleep(pause)
     except Exception as exc:
@@ -535,19 +534,27 @@ def run_execute(*, run_id: int) -> CheckRun | None:
             cur.execute("SELECT pg_advisory_unlock(%s, %s)", [LOCK_RUN, run_id])
 
 
-def _execute_chunk(run: CheckRun, ids: list[int]) -> None:
-    casework = _casework()
+def _pending_handoff(run: CheckRun):
+    from assistance.checks.models import ApplicationCheck
+
+    subjects = CheckRunSubject.objects.filter(run_id=run.pk).values("application_id")
+    return ApplicationCheck.objects.exclude(handoff_status="").filter(application_id__in=subjects)
+
+
+def _match_next_chunk(run: CheckRun) -> bool:
+    """Match the next chunk; True when there was none left (matching is then marked finished)."""
+    ids = list(
+        CheckRunSubject.objects.filter(run_id=run.pk, application_id__gt=run.cursor)
+        .order_by("application_id")
+        .values_list("application_id", flat=True)[: run.chunk_size]
+    )
+    if not ids:
+        run.matched_at = timezone.now()
+        run.handoff_total = _pending_handoff(run).count()
+        run.heartbeat_at = run.matched_at
+        run.save(update_fields=["matched_at", "handoff_total", "heartbeat_at"])
+        return False
     result = engine.check_chunk(run_id=run.pk, application_ids=ids, today=timezone.localdate())
-    reviews = 0
-    for app_id, current, derived, case_id, case_status in result.statuses:
-        if current != derived:
-            casework.application_set_check_status(application_id=app_id, status=derived)
-        if app_id in result.new_open and case_id is not None and case_status in ("active", "phase_out"):
-            casework.case_open_review(
-                case_id=case_id,
-                reason=_("Cross-department check #%(run)s found new findings to resolve.") % {"run": run.pk},
-            )
-            reviews += 1
     run.cursor = ids[-1]
     run.done += len(ids)
     run.members_checked += result.members_checked
@@ -556,9 +563,55 @@ def _execute_chunk(run: CheckRun, ids: list[int]) -> None:
     run.noncompliant += result.noncompliant
     run.suspect += result.suspect
     run.new_findings += len(result.new_open)
-    run.reviews_opened += reviews
     run.heartbeat_at = timezone.now()
     run.save()
+    return False
+
+
+HANDOFF_CHUNK = 200
+
+
+def _handoff_next_chunk(run: CheckRun) -> bool:
+    """Tell casework about the next marked applications; True (and the run DONE) when none are left."""
+    from assistance.models import Case
+
+    casework = _casework()
+    pending = list(
+        _pending_handoff(run)
+        .select_for_update(skip_locked=True)
+        .order_by("application_id")
+        .values_list("application_id", "handoff_status", "review_run_id")[:HANDOFF_CHUNK]
+    )
+    if not pending:
+        run.status = RunStatus.DONE
+        run.finished_at = timezone.now()
+        run.heartbeat_at = run.finished_at
+        run.save(update_fields=["status", "finished_at", "heartbeat_at"])
+        return True
+    reviews = 0
+    cases = dict(
+        Case.objects.filter(
+            application_id__in=[p[0] for p in pending if p[2]], status__in=("active", "phase_out")
+        ).values_list("application_id", "id")
+    )
+    for app_id, status, review_run_id in pending:
+        casework.application_set_check_status(application_id=app_id, status=status)
+        if review_run_id and app_id in cases:
+            casework.case_open_review(
+                case_id=cases[app_id],
+                reason=_("Cross-department check #%(run)s found new findings to resolve.") % {"run": review_run_id},
+            )
+            reviews += 1
+    from assistance.checks.models import ApplicationCheck
+
+    ApplicationCheck.objects.filter(application_id__in=[p[0] for p in pending]).update(
+        handoff_status="", review_run=None
+    )
+    run.handoff_done += len(pending)
+    run.reviews_opened += reviews
+    run.heartbeat_at = timezone.now()
+    run.save(update_fields=["handoff_done", "reviews_opened", "heartbeat_at"])
+    return False
 
 
 # ---------------------------------------------------------------- findings workflow
@@ -574,13 +627,15 @@ def _refresh_application(application_id: int) -> str:
     summary.open_findings = (
         Finding.objects.filter(application_id=application_id).exclude(resolution__in=RESOLVED).count()
     )
-    summary.save(update_fields=["open_findings"])
     if summary.members_checked < summary.members_total:
         status = "not_started"
     elif summary.open_findings:
         status = "findings_open"
     else:
         status = "clear"
+    if summary.handoff_status:
+        summary.handoff_status = status  # a hand-off still pending must not restore an older status
+    summary.save(update_fields=["open_findings", "handoff_status"])
     _casework().application_set_check_status(application_id=application_id, status=status)
     return status
 
