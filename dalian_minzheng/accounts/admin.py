@@ -16,6 +16,13 @@ class UserAdmin(BaseUserAdmin):
         *BaseUserAdmin.fieldsets,
         (_("Portal role"), {"fields": ("full_name", "role", "division")}),
     )
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        from dalian_minzheng.accounts.services import user_apply_role
+
+        user_apply_role(user=obj)  # staff flag and admin group follow the role
+
     add_fieldsets = (
         *BaseUserAdmin.add_fieldsets,
         (_("Portal role"), {"fields": ("full_name", "role", "division")}),

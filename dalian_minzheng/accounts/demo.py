@@ -8,6 +8,7 @@ from pathlib import Path
 from django.conf import settings
 
 from dalian_minzheng.accounts.models import Role, User
+from dalian_minzheng.accounts.services import user_apply_role
 
 DEMO_ACCOUNTS = [
     # username, role, division code, full name
@@ -39,5 +40,6 @@ def load() -> list[str]:
         if created:
             user.set_password(password)
             user.save(update_fields=["password"])
+        user_apply_role(user=user)  # the city admin becomes staff with the admin rights it needs
         lines.append(f"{username:16} {user.get_role_display()}  {user.division_id}")
     return lines

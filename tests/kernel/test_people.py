@@ -179,3 +179,22 @@ def test_home_page_per_role(client, request, user_fixture):
         "auditor": "dashboard-auditor",
     }[user_fixture]
     assert marker in html
+
+
+def test_city_admin_is_staff_and_edits_divisions_in_the_admin(client, divisions):
+    from dalian_minzheng.accounts.services import user_create
+    from dalian_minzheng.people.models import Division
+
+    admin_user = user_create(username="shiju", role="city_admin", division="210200")
+    assert admin_user.is_staff
+    with pytest.raises(ValidationError):
+        user_create(username="bad", role="district_admin", division="210202001")  # a street is not a district
+    client.force_login(admin_user)
+    url = reverse("admin:people_division_change", args=["210202001001"])
+    response = client.post(
+        url, {"code": "210202001001", "name": "海军广场新社区", "level": 4, "parent": "210202001", "is_active": "on"}
+    )
+    assert response.status_code == 302, response.content.decode()[:500]
+    assert Division.objects.get(code="210202001001").name == "海军广场新社区"
+    caseworker = user_create(username="jingban", role="caseworker", division="210202001")
+    assert not caseworker.is_staff
