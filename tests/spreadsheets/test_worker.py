@@ -1,0 +1,93 @@
+"""With a real Celery worker process: the check and the commit run in the worker; a worker killed in the middle
+of a commit leaves no partial import, and the job is retried to completion by a new worker."""
+
+from __future__ import annotations
+
+import time
+
+import psycopg
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from dalian_minzheng.people.models import Household, HouseholdMember, Person
+from dalian_minzheng.spreadsheets import services
+from dalian_minzheng.spreadsheets.models import ExportJob, ExportStatus, ImportJob, ImportStatus
+from tests.conftest import test_database_url as database_url
+
+from .helpers import COMMUNITY, SPOUSE, household_rows, xlsx_bytes
+
+pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+
+
+def wait_for(predicate, timeout: float = 90, what: str = "condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.25)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def job_status(job: ImportJob) -> str:
+    return ImportJob.objects.values_list("status", flat=True).get(pk=job.pk)
+
+
+def lock_waiters(conn) -> int:
+    return conn.execute(
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+    ).fetchone()[0]
+
+
+def test_worker_killed_during_commit_leaves_nothing_and_the_retry_completes(celery_worker_process, district_admin):
+    worker = celery_worker_process()
+    upload = SimpleUploadedFile("家庭成员.xlsx", xlsx_bytes(household_rows()))
+    job = services.import_job_create(acting_user=district_admin, kind="people.household_members", upload=upload)
+    services.import_job_validate(acting_user=district_admin, job=job)
+    wait_for(lambda: job_status(job) == ImportStatus.VALIDATED, what="validation in the worker")
+    job.refresh_from_db()
+    assert (job.new_count, job.rejected_count) == (5, 0)
+
+    # Another transaction holds an uncommitted row with one of the file's ID numbers, so the worker's commit stops
+    # in the middle of its person upsert (some rows already inserted) — and is killed there.
+    dsn = database_url()
+    blocker = psycopg.connect(dsn)
+    monitor = psycopg.connect(dsn, autocommit=True)
+    try:
+        blocker.execute(
+            """INSERT INTO people_person (id_number, name, sex, birth_date, phone, hukou_type, address, division_id,
+                                          is_deceased, created_at, updated_at)
+               VALUES (%s, '阻塞', 'F', '1962-03-15', '', 'urban', '', %s, false, now(), now())""",
+            [SPOUSE, COMMUNITY],
+        )
+        services.import_job_commit(acting_user=district_admin, job=job)
+        wait_for(lambda: lock_waiters(monitor) > 0, what="the commit to block mid-upsert")
+        worker.kill()
+        # PostgreSQL notices the dead client (client_connection_check_interval) and rolls the commit back.
+        wait_for(lambda: lock_waiters(monitor) == 0, timeout=30, what="the killed commit to roll back")
+    finally:
+        blocker.rollback()
+        blocker.close()
+        monitor.close()
+
+    assert Person.objects.count() == 0 and Household.objects.count() == 0 and HouseholdMember.objects.count() == 0
+    assert job_status(job) == ImportStatus.COMMITTING  # shown with a retry button
+
+    celery_worker_process()
+    services.import_job_commit(acting_user=district_admin, job=ImportJob.objects.get(pk=job.pk))
+    wait_for(lambda: job_status(job) == ImportStatus.COMMITTED, what="the retried commit")
+    assert Person.objects.count() == 5 and Household.objects.count() == 2 and HouseholdMember.objects.count() == 5
+    job.refresh_from_db()
+    assert (job.new_count, job.updated_count, job.unchanged_count, job.rejected_count) == (5, 0, 0, 0)
+
+
+def test_export_job_runs_in_the_worker(celery_worker_process, district_admin, client):
+    from dalian_minzheng.spreadsheets.tasks import run_export
+
+    Person.objects.create(id_number=SPOUSE, name="李秀英", sex="F", birth_date="1962-03-15", division_id=COMMUNITY)
+    celery_worker_process()
+    job = ExportJob.objects.create(kind="people.persons", requested_by=district_admin, file_format="csv")
+    run_export.delay(job.pk)
+    wait_for(lambda: ExportJob.objects.get(pk=job.pk).status == ExportStatus.DONE, what="the export")
+    job.refresh_from_db()
+    assert job.row_count == 1 and job.file.read().decode("utf-8").count("李秀英") == 1
