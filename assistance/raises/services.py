@@ -239,29 +239,37 @@ def _first_of_month(day: dt.date) -> dt.date:
 APPLY_SQL = """
 WITH {computed},
 ctx AS MATERIALIZED (SELECT _pgh_attach_context() AS id),
+later AS (
+    -- a case whose amount already changed with effect after the raise's date (a review decided for next month)
+    -- gets the raise from that date: its current household size and income are the ones from that change on
+    SELECT ch.case_id, MAX(ch.effective_from) AS since
+      FROM assistance_caseamountchange ch
+     WHERE ch.effective_from > %(on)s AND ch.source_ref <> %(ref)s
+     GROUP BY ch.case_id
+),
 upd AS (
     UPDATE assistance_case c
        SET monthly_amount = x.new_amount, updated_at = NOW()
-      FROM computed x
+      FROM computed x LEFT JOIN later l ON l.case_id = x.id
      WHERE c.id = x.id
        AND x.new_amount <> x.old_amount
        AND NOT EXISTS (SELECT 1 FROM assistance_caseamountchange ch
                         WHERE ch.case_id = c.id AND ch.source_ref = %(ref)s)
- RETURNING c.*, x.old_amount AS raise_old_amount
+ RETURNING c.*, x.old_amount AS raise_old_amount, COALESCE(l.since, %(on)s) AS raise_from
 ),
 chg AS (
     INSERT INTO assistance_caseamountchange
            (case_id, effective_from, old_amount, new_amount, reason, note, source_ref, created_by_id, created_at)
-    SELECT u.id, %(on)s, u.raise_old_amount, u.monthly_amount, %(reason)s, %(note)s, %(ref)s, %(user)s, NOW()
+    SELECT u.id, u.raise_from, u.raise_old_amount, u.monthly_amount, %(reason)s, %(note)s, %(ref)s, %(user)s, NOW()
       FROM upd u
     RETURNING *
 ),
 {audit}
 paid AS (
-    -- months already paid at the old amount: the case's payments from the effective month on …
+    -- months already paid at the old amount: the case's payments from the month the raise applies to it …
     SELECT p.case_id, COUNT(*) AS months, MIN(p.month) AS first_month, MAX(p.month) AS last_month
       FROM assistance_payment p JOIN upd u ON u.id = p.case_id
-     WHERE p.month >= %(on)s
+     WHERE p.month >= u.raise_from
      GROUP BY p.case_id
 ),
 span AS (
@@ -269,14 +277,15 @@ span AS (
            CASE WHEN EXISTS (SELECT 1 FROM assistance_paymentroster r WHERE r.district_id = LEFT(u.division_id, 6))
                 THEN COALESCE(pd.months, 0)
                 -- … or, in a district whose payments are not made through the portal's rosters, every month from
-                -- the effective month to the month before the raise was applied
+                -- then to the month before the raise was applied
                 ELSE GREATEST(0,
                        (EXTRACT(YEAR FROM LEAST(%(last_unpaid)s, COALESCE(u.last_payment_month, %(last_unpaid)s)))
-                        - EXTRACT(YEAR FROM GREATEST(%(on)s, u.first_payment_month))) * 12
+                        - EXTRACT(YEAR FROM GREATEST(u.raise_from, u.first_payment_month))) * 12
                      + EXTRACT(MONTH FROM LEAST(%(last_unpaid)s, COALESCE(u.last_payment_month, %(last_unpaid)s)))
-                     - EXTRACT(MONTH FROM GREATEST(%(on)s, u.first_payment_month)) + 1)
+                     - EXTRACT(MONTH FROM GREATEST(u.raise_from, u.first_payment_month)) + 1)
            END::int AS months,
-           COALESCE(pd.first_month, GREATEST(%(on)s, DATE_TRUNC('month', u.first_payment_month)::date)) AS from_month,
+           COALESCE(pd.first_month, GREATEST(u.raise_from, DATE_TRUNC('month', u.first_payment_month)::date))
+               AS from_month,
            COALESCE(pd.last_month, %(last_unpaid)s) AS to_month
       FROM upd u LEFT JOIN paid pd ON pd.case_id = u.id
 ),
@@ -447,27 +456,57 @@ def due_raise_ids(*, today: dt.date | None = None) -> list[int]:
 # ---------------------------------------------------------------------------------------------------- back pay
 
 
-def back_pay_for_roster(*, month: dt.date, district_code: str) -> dict[int, Decimal]:
-    """Back pay a roster for `month` in a district owes, per case: every raise back pay not yet paid.
+BACK_PAY_SQL = """
+WITH owed AS (
+    UPDATE raises_raisebackpay b
+       SET roster_id = %(roster)s, paid_month = %(month)s
+     WHERE (b.roster_id IS NULL OR b.roster_id = %(roster)s)
+       AND b.division_id LIKE %(prefix)s
+       AND EXISTS (SELECT 1 FROM assistance_payment p WHERE p.roster_id = %(roster)s AND p.case_id = b.case_id)
+    RETURNING b.case_id, b.amount
+),
+per_case AS (SELECT case_id, SUM(amount) AS total FROM owed GROUP BY case_id)
+UPDATE assistance_payment p
+   SET back_pay = per_case.total
+  FROM per_case
+ WHERE p.roster_id = %(roster)s AND p.case_id = per_case.case_id
+"""
 
-    For set-based roster SQL the same rows are
-    `SELECT case_id, SUM(amount) FROM raises_raisebackpay WHERE roster_id IS NULL AND division_id LIKE '<district>%'
-    GROUP BY case_id`; after inserting the payments call `back_pay_mark_paid` in the same transaction.
-    """
-    rows = (
-        RaiseBackPay.objects.filter(roster__isnull=True, division__code__startswith=district_code)
-        .filter(raise_record__applied_at__isnull=False)
-        .values_list("case_id", "amount")
-    )
+
+def back_pay_apply_to_roster(*, roster: PaymentRoster) -> int:
+    """The roster hook: put every raise back pay owed in the roster's district on the roster's payments, and mark
+    it as paid by this roster, so it is paid once. Call it in the transaction that (re)builds the roster, after the
+    payments are inserted (`build_roster_with_back_pay` does). Rebuilding the roster gives the same back pay:
+    rows already taken by this roster are taken again; rows taken by another roster are not.
+
+    Back pay of a case that has no payment in the roster (stopped since) stays owed. Returns the cases paid."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(BACK_PAY_SQL, {"roster": roster.pk, "month": roster.month, "prefix": f"{roster.district_id}%"})
+        paid = cursor.rowcount
+        cursor.execute(
+            "SELECT COUNT(*), COALESCE(SUM(amount + back_pay), 0) FROM assistance_payment WHERE roster_id = %s",
+            [roster.pk],
+        )
+        count, total = cursor.fetchone()
+    PaymentRoster.objects.filter(pk=roster.pk).update(case_count=count, total_amount=total)
+    roster.case_count, roster.total_amount = count, total
+    return paid
+
+
+@transaction.atomic
+def build_roster_with_back_pay(*, month: dt.date, district_code: str, acting_user=None) -> PaymentRoster:
+    """assistance.services.build_roster followed by the raise back pay, in one transaction."""
+    from assistance import services as casework
+
+    roster = casework.build_roster(month=month, district_code=district_code, acting_user=acting_user)
+    back_pay_apply_to_roster(roster=roster)
+    return roster
+
+
+def back_pay_owed(*, district_code: str) -> dict[int, Decimal]:
+    """Raise back pay not yet taken by any roster, per case, in a district (or any division prefix)."""
     owed: dict[int, Decimal] = {}
-    for case_id, amount in rows:
+    rows = RaiseBackPay.objects.filter(roster__isnull=True, division__code__startswith=district_code)
+    for case_id, amount in rows.values_list("case_id", "amount"):
         owed[case_id] = owed.get(case_id, Decimal("0")) + amount
     return owed
-
-
-def back_pay_mark_paid(*, roster: PaymentRoster, case_ids: list[int] | None = None) -> int:
-    """Record that `roster` paid the outstanding back pay of its district (or only of `case_ids`)."""
-    qs = RaiseBackPay.objects.filter(roster__isnull=True, division__code__startswith=roster.district_id)
-    if case_ids is not None:
-        qs = qs.filter(case_id__in=case_ids)
-    return qs.update(roster=roster, paid_month=roster.month)

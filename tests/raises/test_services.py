@@ -206,7 +206,7 @@ def test_past_effective_date_yields_back_pay_without_roster_history(city_admin, 
         # the two months before this one were paid at the old amount
         assert back.months == 2 and back.from_month == on
         assert back.amount == (change.new_amount - change.old_amount) * 2
-    owed = services.back_pay_for_roster(month=f.month_start(1), district_code="210202")
+    owed = services.back_pay_owed(district_code="210202")
     assert owed and all(case_id in backs for case_id in owed)
     assert all(Case.objects.get(pk=cid).division_id.startswith("210202") for cid in owed)
 
@@ -244,10 +244,16 @@ def test_past_effective_date_back_pay_counts_the_months_rosters_paid(city_admin,
     assert (
         not RaiseBackPay.objects.filter(raise_record=r, division__code__startswith="210203").exclude(case=case).exists()
     )
-    roster = PaymentRoster.objects.create(month=f.month_start(1), district_id="210203")
-    assert services.back_pay_for_roster(month=roster.month, district_code="210203") == {case.pk: back.amount}
-    assert services.back_pay_mark_paid(roster=roster) == 1
-    assert services.back_pay_for_roster(month=roster.month, district_code="210203") == {}
+    # the next roster (the casework service's, with the raise hook) pays it once, also when rebuilt
+    roster = services.build_roster_with_back_pay(month=f.month_start(1), district_code="210203")
+    payment = Payment.objects.get(roster=roster, case=case)
+    assert payment.amount == change.new_amount and payment.back_pay == back.amount
+    assert roster.total_amount == sum(p.amount + p.back_pay for p in Payment.objects.filter(roster=roster))
+    roster = services.build_roster_with_back_pay(month=f.month_start(1), district_code="210203")
+    assert Payment.objects.get(roster=roster, case=case).back_pay == back.amount
+    assert services.back_pay_owed(district_code="210203") == {}
+    later = services.build_roster_with_back_pay(month=f.month_start(2), district_code="210203")
+    assert Payment.objects.get(roster=later, case=case).back_pay == 0
 
 
 def test_district_raise_touches_only_that_district(city_admin, data):
@@ -363,3 +369,33 @@ def test_audit_events_are_full_snapshots_of_the_changed_rows(city_admin, data, m
             event = raise_events[obj.pk]
             assert {a: getattr(event, a) for a in tracked} == {a: getattr(obj, a) for a in tracked}
             assert event.pgh_context.metadata["raise_id"] == r.pk
+
+
+def test_case_with_a_future_dated_change_gets_the_raise_from_that_change(city_admin, data):
+    """A review decided this month for next month (household size 2 → 3) is already the case's amount; the raise
+    (this month) recomputes it from the case's current figures and records it from next month, so next month's
+    roster pays the raised amount instead of the review's amount under the old standard."""
+    from assistance import services as casework
+
+    progs, _ = data
+    on = f.month_start(0)
+    case = f.make_case("210211001001", household_size=2, income="300")
+    case.household_size = 3
+    case.save(update_fields=["household_size"])
+    reviewed = _reference(case, f.month_start(1))  # under the old standard, 3 persons
+    casework.case_change_amount(case_id=case.pk, new_amount=reviewed, effective_from=f.month_start(1), reason="review")
+    r = _raise(city_admin, [progs["raise_urban_allowance"]], on=on)
+    services.raise_approve(acting_user=city_admin, raise_record=r)
+    services.raise_apply(raise_id=r.pk, acting_user=city_admin, today=on)
+    case.refresh_from_db()
+    change = CaseAmountChange.objects.get(case=case, source_ref=f"raise:{r.pk}")
+    assert change.effective_from == f.month_start(1) and change.old_amount == reviewed
+    assert case.monthly_amount == change.new_amount == _reference(case, on) > reviewed
+    roster = casework.build_roster(month=f.month_start(1), district_code="210211")
+    assert Payment.objects.get(roster=roster, case=case).amount == case.monthly_amount
+    # cases without a later change get the raise from the raise's own date
+    assert set(
+        CaseAmountChange.objects.filter(source_ref=f"raise:{r.pk}")
+        .exclude(case=case)
+        .values_list("effective_from", flat=True)
+    ) == {on}
