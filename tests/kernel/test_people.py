@@ -198,3 +198,12 @@ def test_city_admin_is_staff_and_edits_divisions_in_the_admin(client, divisions)
     assert Division.objects.get(code="210202001001").name == "海军广场新社区"
     caseworker = user_create(username="jingban", role="caseworker", division="210202001")
     assert not caseworker.is_staff
+
+
+def test_division_subtree_is_one_prefix_query(divisions, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        codes = list(selectors.division_subtree(code="210202").values_list("code", flat=True))
+    assert "210202" in codes and "210202001" in codes and "210202001001" in codes
+    assert not any(c.startswith("210203") for c in codes)
+    with django_assert_num_queries(1):
+        assert selectors.division_subtree(code="210200").count() > 400  # the whole city
