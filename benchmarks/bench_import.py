@@ -1,0 +1,192 @@
+"""Import benchmark (issue 4): a generated household-members xlsx, validated and committed end to end by the
+engine, against plain django-import-export on the same rows, in the same run.
+
+    DATABASE_URL=... python benchmarks/bench_import.py --rows 100000 --die-rows 5000 --reset
+
+--reset TRUNCATEs the people tables of the database named by DATABASE_URL first (never a test_ database): use a
+benchmark database. Each measured import runs in its own Python process so its peak memory (max RSS) is its own.
+Also compares python-calamine with openpyxl read_only on reading the same file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+from _common import ROOT, machine_info, peak_rss_mb, reset_people, run_child, setup_django
+
+SCRIPT = Path(__file__).resolve()
+BENCH_DIR = ROOT / "var" / "bench"
+
+
+def ensure_file(rows: int) -> Path:
+    from generate_import import DEFAULT_COMMUNITIES, write_xlsx
+    from generate_import import rows as make_rows
+
+    path = BENCH_DIR / f"households-{rows}.xlsx"
+    if not path.exists():
+        write_xlsx(path, make_rows(rows, DEFAULT_COMMUNITIES))
+    return path
+
+
+def slice_without_title(source: Path, rows: int) -> Path:
+    """The first `rows` data rows of the same file, without the title row (django-import-export cannot skip it)."""
+    from generate_import import DEFAULT_COMMUNITIES, write_xlsx
+    from generate_import import rows as make_rows
+
+    path = BENCH_DIR / f"households-{rows}-of-{source.stem}.xlsx"
+    if not path.exists():
+        write_xlsx(path, make_rows(rows, DEFAULT_COMMUNITIES), title=None)
+    return path
+
+
+def child_read(path: str, reader: str) -> dict:
+    started = time.perf_counter()
+    count = 0
+    if reader == "calamine":
+        import python_calamine
+
+        sheet = python_calamine.CalamineWorkbook.from_path(path).get_sheet_by_index(0)
+        for _row in sheet.iter_rows():
+            count += 1
+    else:
+        import openpyxl
+
+        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        for _row in workbook.worksheets[0].iter_rows(values_only=True):
+            count += 1
+    return {"rows": count, "seconds": time.perf_counter() - started, "peak_mb": peak_rss_mb()}
+
+
+def _admin():
+    from dalian_minzheng.accounts.models import User
+
+    user, _ = User.objects.get_or_create(
+        username="bench_district_admin", defaults={"role": "district_admin", "division_id": "210202"}
+    )
+    return user
+
+
+def child_engine(path: str) -> dict:
+    setup_django()
+    from django.core.files import File
+    from django.utils import translation
+
+    from dalian_minzheng.spreadsheets import engine
+    from dalian_minzheng.spreadsheets.models import ImportJob, ImportStatus
+
+    translation.activate("zh-hans")
+    user = _admin()
+    base_mb = peak_rss_mb()
+    started = time.perf_counter()
+    job = ImportJob(
+        kind="people.household_members", original_name=Path(path).name, uploaded_by=user, division_id="210202"
+    )
+    with open(path, "rb") as fh:
+        job.file.save(Path(path).name, File(fh), save=False)
+    job.save()
+    job = engine.validate_job(job.pk)
+    validated = time.perf_counter()
+    assert job.status == ImportStatus.VALIDATED, job.error_message
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.COMMITTING)
+    job = engine.commit_job(job.pk)
+    done = time.perf_counter()
+    return {
+        "rows": job.total_rows,
+        "new": job.new_count,
+        "updated": job.updated_count,
+        "unchanged": job.unchanged_count,
+        "rejected": job.rejected_count,
+        "validate_s": validated - started,
+        "commit_s": done - validated,
+        "total_s": done - started,
+        "peak_mb": peak_rss_mb(),
+        "django_baseline_mb": base_mb,
+    }
+
+
+def child_die(path: str) -> dict:
+    setup_django()
+    from import_export.formats.base_formats import XLSX
+
+    from dalian_minzheng.people.models import Person
+    from dalian_minzheng.spreadsheets.resources import HouseholdMemberResource
+
+    user = _admin()
+    started = time.perf_counter()
+    dataset = XLSX().create_dataset(Path(path).read_bytes())
+    result = HouseholdMemberResource().import_data(dataset, dry_run=False, user=user)
+    done = time.perf_counter()
+    return {
+        "rows": len(dataset),
+        "errors": len(result.row_errors()) + len(result.invalid_rows),
+        "persons": Person.objects.count(),
+        "total_s": done - started,
+        "peak_mb": peak_rss_mb(),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--die-rows", type=int, default=5_000)
+    parser.add_argument("--reset", action="store_true")
+    parser.add_argument("--child", nargs=2)
+    args = parser.parse_args()
+    if args.child:
+        what, path = args.child
+        handlers = {
+            "engine": child_engine,
+            "die": child_die,
+            "calamine": lambda p: child_read(p, "calamine"),
+            "openpyxl": lambda p: child_read(p, "openpyxl"),
+        }
+        print(json.dumps(handlers[what](path)))
+        return
+    if not args.reset:
+        raise SystemExit("pass --reset: the benchmark empties the people tables of DATABASE_URL's database")
+    setup_django()
+    print(f"machine: {machine_info()}")
+    path = ensure_file(args.rows)
+    slice_path = slice_without_title(path, args.die_rows)
+    print(f"file: {path.name} ({path.stat().st_size / 1e6:.1f} MB, {args.rows} rows + title + header)")
+    for reader in ("calamine", "openpyxl"):
+        r = run_child(SCRIPT, reader, str(path))
+        print(
+            f"read {reader:9s}: {r['rows']} rows in {r['seconds']:.2f} s = {r['rows'] / r['seconds']:,.0f} rows/s, "
+            f"peak {r['peak_mb']:.0f} MB"
+        )
+    reset_people()
+    d = run_child(SCRIPT, "die", str(slice_path))
+    die_rate = d["rows"] / d["total_s"]
+    print(
+        f"django-import-export, {d['rows']} rows: {d['total_s']:.1f} s = {die_rate:,.0f} rows/s, "
+        f"errors {d['errors']}, peak {d['peak_mb']:.0f} MB"
+    )
+    reset_people()
+    e = run_child(SCRIPT, "engine", str(slice_path))
+    print(
+        f"engine, same {e['rows']} rows: validate {e['validate_s']:.1f} s + commit {e['commit_s']:.1f} s = "
+        f"{e['rows'] / e['total_s']:,.0f} rows/s, peak {e['peak_mb']:.0f} MB "
+        f"({e['rows'] / e['total_s'] / die_rate:.0f}x django-import-export)"
+    )
+    reset_people()
+    e = run_child(SCRIPT, "engine", str(path))
+    rate = e["rows"] / e["total_s"]
+    print(
+        f"engine, {e['rows']} rows: validate {e['validate_s']:.1f} s + commit {e['commit_s']:.1f} s = "
+        f"{e['total_s']:.1f} s = {rate:,.0f} rows/s, peak {e['peak_mb']:.0f} MB "
+        f"(Django alone {e['django_baseline_mb']:.0f} MB); new {e['new']}, rejected {e['rejected']}; "
+        f"{rate / die_rate:.0f}x django-import-export's rate"
+    )
+    again = run_child(SCRIPT, "engine", str(path))
+    print(
+        f"engine, same file again: {again['total_s']:.1f} s, unchanged {again['unchanged']}, new {again['new']}, "
+        f"updated {again['updated']}"
+    )
+
+
+if __name__ == "__main__":
+    main()
