@@ -128,18 +128,30 @@ def test_disclosure_index_lists_everyone_masked_and_filters_by_division(client, 
 
 @pytest.mark.django_db
 def test_disclosure_pagination(client, divisions):
-    for i in range(120):
-        make_case(COMMUNITY, f"分页{i:03d}号")
+    # 70 households in the second community registered first, then 50 in the first: the list is by community, then
+    # by registration, so the first community's 50 come first although they were registered last
+    for i in range(70):
+        make_case(NEIGHBOUR, f"分页{i:03d}号", amount=Decimal(2000 + i))
+    for i in range(50):
+        make_case(COMMUNITY, f"分页{i:03d}号", amount=Decimal(1000 + i))
+    expected = [f"{1000 + i}.00" for i in range(50)] + [f"{2000 + i}.00" for i in range(70)]
     url = reverse("public_notice:index")
-    first = client.get(url).content.decode()
-    assert first.count("<tr><td>分") == 50
-    assert "第1页，共3页" in first
-    third = client.get(url, {"page": 3}).content.decode()
-    assert third.count("<tr><td>分") == 20
+    amount_cell = re.compile(r'<td class="text-end">(\d+\.\d\d)</td>')
+    seen = []
+    for number in (1, 2, 3):
+        html = client.get(url, {"page": number}).content.decode()
+        assert f"第{number}页，共3页" in html
+        seen += amount_cell.findall(html)
+    assert seen == expected  # every recipient exactly once, in order, across the pages
+    assert "<tr><td>分****号</td>" in html  # 分页000号, six characters
     beyond = client.get(url, {"page": 99}).content.decode()
     assert "第3页，共3页" in beyond  # clamped to the last page
+    assert amount_cell.findall(beyond) == expected[100:]
     assert client.get(url, {"page": "x"}).status_code == 200
-    assert "<tr><td>分****号</td>" in first  # 分页000号, six characters
+    # the same walk inside one district, and after a change (a new recipient) the pages follow at once
+    make_case(COMMUNITY, "新增户", amount=Decimal("1999.00"))
+    page3 = client.get(url, {"district": "210202", "page": 3}).content.decode()
+    assert amount_cell.findall(page3) == expected[99:]
 
 
 @pytest.mark.django_db
