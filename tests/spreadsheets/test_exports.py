@@ -128,3 +128,10 @@ def test_large_exports_run_as_a_job_only_the_requester_can_download(
 def test_unknown_export_kind_is_404(client, district_admin):
     login(client, district_admin)
     assert client.get(EXPORT, {"kind": "nope"}).status_code == 404
+
+
+def test_person_list_has_the_export_button_with_the_current_filter(client, district_admin, persons):
+    login(client, district_admin)
+    page = client.get(reverse("people:person_list"), {"q": "西岗"}).content.decode()
+    assert f"{EXPORT}?kind=people.persons&amp;format=xlsx&amp;q=%E8%A5%BF%E5%B2%97" in page
+    assert "full_ids=1" in page  # district admins may ask for full numbers
