@@ -168,6 +168,10 @@ class RaiseStandard(models.Model):
     )
     multiplier = models.DecimalField(_("multiple"), max_digits=5, decimal_places=3, null=True, blank=True)
     linked = models.BooleanField(_("follows a linked standard"), default=False)
+    # For a banded programme: one row per band (StandardBand), identified by its income threshold.
+    income_below = models.DecimalField(
+        _("band: income per person below"), max_digits=10, decimal_places=2, null=True, blank=True
+    )
     standard = models.ForeignKey(
         "assistance.Standard", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -178,7 +182,7 @@ class RaiseStandard(models.Model):
         ordering = ["raise_record_id", "programme_id", "division_id", "care_level"]
         constraints = [
             models.UniqueConstraint(
-                fields=["raise_record", "programme", "division", "care_level"],
+                fields=["raise_record", "programme", "division", "care_level", "income_below"],
                 name="raise_standard_once",
                 nulls_distinct=False,
             )

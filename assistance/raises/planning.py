@@ -20,7 +20,7 @@ from decimal import Decimal
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from assistance.models import Programme, Standard
+from assistance.models import CalculationMethod, Programme, Standard, StandardBand
 from assistance.raises.models import Component, Raise, RaiseMethod, round_amount
 
 
@@ -34,10 +34,11 @@ class PlannedStandard:
     base_programme_id: int | None = None
     multiplier: Decimal | None = None
     linked: bool = False
+    income_below: Decimal | None = None  # set for a band of a banded programme (StandardBand)
 
     @property
-    def key(self) -> tuple[int, str | None, str]:
-        return (self.programme.pk, self.division_id, self.care_level)
+    def key(self) -> tuple:
+        return (self.programme.pk, self.division_id, self.care_level, self.income_below)
 
 
 @dataclass
@@ -84,6 +85,47 @@ def _own_districts(programme_id: int, care_level: str, on) -> list[str]:
     )
 
 
+def _band_scale(programme_id: int, target: str | None, on) -> list[StandardBand]:
+    """The bands in force for a target, chosen as assistance.amounts.banded chooses them (own scale, else city)."""
+    bands = StandardBand.objects.filter(programme_id=programme_id, effective_from__lte=on)
+    bands = (
+        bands.filter(division__isnull=True)
+        if target is None
+        else bands.filter(Q(division_id=target) | Q(division__isnull=True))
+    )
+    latest = bands.order_by("division_id", "-effective_from").values("division_id", "effective_from").first()
+    if latest is None:
+        return []
+    return list(
+        bands.filter(division_id=latest["division_id"], effective_from=latest["effective_from"]).order_by(
+            "income_below"
+        )
+    )
+
+
+def _plan_bands(raise_record: Raise, programme: Programme, targets: list[str | None], on, problems: list[str]):
+    if raise_record.method == RaiseMethod.NEW_AMOUNT:
+        problems.append(
+            _("%(programme)s pays banded amounts: raise it by an amount or a percentage.") % {"programme": programme}
+        )
+        return []
+    planned = []
+    for target in targets:
+        scale = _band_scale(programme.pk, target, on)
+        if not scale:
+            if target is None:
+                problems.append(_("%(programme)s has no bands in force to raise.") % {"programme": programme})
+            continue
+        for band in scale:
+            planned.append(
+                PlannedStandard(
+                    programme, target, "", band.amount, new_amount(raise_record, band.amount),
+                    income_below=band.income_below,
+                )
+            )  # fmt: skip
+    return planned
+
+
 def new_amount(raise_record: Raise, old: Decimal | None) -> Decimal:
     value = Decimal(raise_record.value)
     if raise_record.method == RaiseMethod.NEW_AMOUNT:
@@ -108,6 +150,17 @@ def plan(raise_record: Raise) -> Plan:
         problems.append(_("Choose at least one standard to raise."))
 
     for programme in programmes:
+        if programme.calculation == CalculationMethod.BANDED:
+            own = sorted(
+                set(
+                    StandardBand.objects.filter(
+                        programme=programme, division__isnull=False, effective_from__lte=on
+                    ).values_list("division_id", flat=True)
+                )
+            )
+            for item in _plan_bands(raise_record, programme, [None, *own] if city_wide else districts, on, problems):
+                planned[item.key] = item
+            continue
         for component in raise_record.components:
             care = Component.care_level(component)
             targets: list[str | None] = [None, *_own_districts(programme.pk, care, on)] if city_wide else districts
@@ -140,12 +193,12 @@ def plan(raise_record: Raise) -> Plan:
     linked_programmes = {pk: Programme.objects.get(pk=pk) for pk, _base in links}
 
     def base_after(base_id: int, target: str | None) -> Decimal | None:
-        if (base_id, target, "") in planned:
-            return planned[(base_id, target, "")].new_amount
+        if (base_id, target, "", None) in planned:
+            return planned[(base_id, target, "", None)].new_amount
         if target is not None and _exact(base_id, target, "", on) is not None:
             return _exact(base_id, target, "", on).amount
-        if (base_id, None, "") in planned:
-            return planned[(base_id, None, "")].new_amount
+        if (base_id, None, "", None) in planned:
+            return planned[(base_id, None, "", None)].new_amount
         current = _exact(base_id, None, "", on)
         return current.amount if current else None
 
@@ -172,9 +225,12 @@ def plan(raise_record: Raise) -> Plan:
             planned.setdefault(item.key, item)
 
     for item in planned.values():
-        later = Standard.objects.filter(
-            programme_id=item.programme.pk, care_level=item.care_level, effective_from__gte=on
-        )
+        if item.income_below is not None:
+            later = StandardBand.objects.filter(programme_id=item.programme.pk, effective_from__gte=on)
+        else:
+            later = Standard.objects.filter(
+                programme_id=item.programme.pk, care_level=item.care_level, effective_from__gte=on
+            )
         later = (
             later.filter(division__isnull=True)
             if item.division_id is None
@@ -190,5 +246,7 @@ def plan(raise_record: Raise) -> Plan:
                 _("The new standard for %(programme)s (%(new)s) is not higher than the current one (%(old)s).")
                 % {"programme": item.programme, "new": item.new_amount, "old": item.old_amount}
             )
-    standards = sorted(planned.values(), key=lambda p: (p.programme.pk, p.division_id or "", p.care_level))
+    standards = sorted(
+        planned.values(), key=lambda p: (p.programme.pk, p.division_id or "", p.care_level, p.income_below or 0)
+    )
     return Plan(standards=standards, problems=list(dict.fromkeys(problems)))

@@ -7,6 +7,8 @@ Rules mirrored from amounts.py (tests compare the two on a mixed data set):
 - the standard in force on a date for a district is the district's own row if it has one (the latest with
   effective_from <= date), else the city-wide row (division NULL);
 - top_up: ROUND(GREATEST(0, standard − income per person) × household size, 2);
+- banded: the scale (StandardBand rows of one division and date) chosen like a standard; the lowest band whose
+  income_below exceeds the income per person; ROUND(band × size, 2), 0 above every band;
 - otherwise: ROUND(basic × size, 2) + ROUND(care amount for the case's care level × size, 2) (0 without one);
 - PostgreSQL's ROUND(numeric) rounds half away from zero, which is ROUND_HALF_UP for these non-negative amounts.
 """
@@ -30,16 +32,17 @@ RECOMPUTED_STATUSES = (CaseStatus.ACTIVE.value, CaseStatus.UNDER_REVIEW.value)
 
 @dataclass(frozen=True)
 class ExtraStandard:
-    """A standard not yet in the table (the preview's planned rows)."""
+    """A standard (or, with income_below, a band) not yet in the table: the preview's planned rows."""
 
     programme_id: int
     division_id: str | None
     care_level: str
     amount: Decimal
     effective_from: dt.date
+    income_below: Decimal | None = None
 
 
-def _extra_json(extra: Sequence[ExtraStandard]) -> str:
+def _extra_json(extra: Sequence[ExtraStandard], *, bands: bool) -> str:
     return json.dumps(
         [
             {
@@ -48,15 +51,55 @@ def _extra_json(extra: Sequence[ExtraStandard]) -> str:
                 "care_level": e.care_level,
                 "amount": str(e.amount),
                 "effective_from": e.effective_from.isoformat(),
+                "income_below": str(e.income_below) if e.income_below is not None else "",
             }
             for e in extra
+            if (e.income_below is not None) == bands
         ]
     )
 
 
+BANDED_CTE = """
+    bands AS (
+        SELECT b.division_id, b.effective_from, b.income_below, b.amount
+          FROM assistance_standardband b
+         WHERE b.programme_id = %(programme)s AND b.effective_from <= %(on)s
+        UNION ALL
+        SELECT NULLIF(x->>'division_id', ''), (x->>'effective_from')::date, (x->>'income_below')::numeric,
+               (x->>'amount')::numeric
+          FROM jsonb_array_elements(%(extra_bands)s::jsonb) AS x
+         WHERE (x->>'programme_id')::bigint = %(programme)s AND (x->>'effective_from')::date <= %(on)s
+    ),
+    scale AS (
+        -- per district: the district's own scale if any, else the city-wide one; the latest in force
+        SELECT DISTINCT ON (d.code) d.code AS district, b.division_id, b.effective_from
+          FROM people_division d
+          JOIN bands b ON b.division_id = d.code OR b.division_id IS NULL
+         WHERE d.level = 2
+         ORDER BY d.code, b.division_id NULLS LAST, b.effective_from DESC
+    ),
+    computed AS (
+        -- the lowest band whose threshold is above the income per person, × household size; 0 above every band
+        SELECT c.id, c.division_id, c.programme_id, c.household_id, c.first_payment_month, c.last_payment_month,
+               c.monthly_amount AS old_amount,
+               COALESCE((SELECT ROUND(b.amount * c.household_size, 2)
+                           FROM bands b
+                          WHERE b.division_id IS NOT DISTINCT FROM s.division_id
+                            AND b.effective_from = s.effective_from
+                            AND b.income_below > c.monthly_income_per_capita
+                          ORDER BY b.income_below LIMIT 1), 0) AS new_amount
+          FROM assistance_case c
+          JOIN scale s ON s.district = LEFT(c.division_id, 6)
+         WHERE c.programme_id = %(programme)s AND c.status = ANY(%(statuses)s::text[])
+           AND (%(all_districts)s OR LEFT(c.division_id, 6) = ANY(%(districts)s::text[]))
+    )"""
+
+
 def computed_cte(*, calculation: str) -> str:
     """CTEs `std`, `resolved`, `computed` for one programme. Parameters: programme, on, extra (JSON), statuses,
-    all_districts (bool), districts (list of 6-digit codes)."""
+    all_districts (bool), districts (list of 6-digit codes), extra_bands (JSON)."""
+    if calculation == CalculationMethod.BANDED:
+        return BANDED_CTE
     if calculation == CalculationMethod.TOP_UP:
         new_amount = "ROUND(GREATEST(0, b.amount - c.monthly_income_per_capita) * c.household_size, 2)"
     else:
@@ -102,7 +145,8 @@ def params(
     return {
         "programme": programme_id,
         "on": on,
-        "extra": _extra_json(extra),
+        "extra": _extra_json(extra, bands=False),
+        "extra_bands": _extra_json(extra, bands=True),
         "statuses": list(statuses),
         "all_districts": not districts,
         "districts": list(districts or []),

@@ -145,7 +145,8 @@ def raise_preview(*, user, raise_record: Raise, top: int = 20, with_case_amounts
         )
     on = raise_record.effective_from
     extra = [
-        recompute.ExtraStandard(p.programme.pk, p.division_id, p.care_level, p.new_amount, on) for p in plan.standards
+        recompute.ExtraStandard(p.programme.pk, p.division_id, p.care_level, p.new_amount, on, p.income_below)
+        for p in plan.standards
     ]
     districts = sorted(raise_record.districts.values_list("code", flat=True))
     names = _districts()
@@ -291,13 +292,13 @@ def planned_for_display(raise_record: Raise) -> list[dict]:
     if raise_record.status == RaiseStatus.DRAFT:
         items = [
             (p.programme, p.division_id, p.care_level, p.old_amount, p.new_amount, p.base_programme_id, p.multiplier,
-             p.linked)
+             p.linked, p.income_below)
             for p in planning.plan(raise_record).standards
         ]  # fmt: skip
     else:
         items = [
             (p.programme, p.division_id, p.care_level, p.old_amount, p.new_amount, p.base_programme_id, p.multiplier,
-             p.linked)
+             p.linked, p.income_below)
             for p in raise_record.planned_standards.select_related("programme")
         ]  # fmt: skip
     base_names = dict(Programme.objects.values_list("pk", "name"))
@@ -313,6 +314,7 @@ def planned_for_display(raise_record: Raise) -> list[dict]:
             "base": base_names.get(base_id, ""),
             "multiplier": multiplier,
             "linked": linked,
+            "income_below": income_below,
         }
-        for programme, division_id, care, old, new, base_id, multiplier, linked in items
+        for programme, division_id, care, old, new, base_id, multiplier, linked, income_below in items
     ]

@@ -21,7 +21,15 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from assistance.models import AmountChangeReason, Case, CaseAmountChange, PaymentRoster, Programme, Standard
+from assistance.models import (
+    AmountChangeReason,
+    Case,
+    CaseAmountChange,
+    PaymentRoster,
+    Programme,
+    Standard,
+    StandardBand,
+)
 from assistance.raises import planning, recompute
 from assistance.raises.models import Component, Raise, RaiseBackPay, RaiseMethod, RaiseStandard, RaiseStatus, Rounding
 from dalian_minzheng.accounts.models import Role
@@ -174,6 +182,7 @@ def raise_approve(*, acting_user, raise_record: Raise) -> Raise:
                 base_programme_id=p.base_programme_id,
                 multiplier=p.multiplier,
                 linked=p.linked,
+                income_below=p.income_below,
             )
             for p in result.standards
         ]
@@ -378,6 +387,16 @@ def raise_apply(*, raise_id: int, acting_user=None, today: dt.date | None = None
             )
         user_id = acting_user.pk if acting_user is not None else None
         for item in frozen:
+            if item.income_below is not None:
+                StandardBand.objects.create(
+                    programme=item.programme,
+                    division_id=item.division_id,
+                    effective_from=locked.effective_from,
+                    income_below=item.income_below,
+                    amount=item.new_amount,
+                    created_by_id=user_id,
+                )
+                continue
             item.standard = Standard.objects.create(
                 programme=item.programme,
                 division_id=item.division_id,

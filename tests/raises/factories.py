@@ -16,6 +16,7 @@ PROGRAMMES = {
     "raise_urban_hardship": ("城市特困", "hardship", "urban", "fixed_per_person"),
     "raise_disability_living": ("困难残疾人生活补贴", "disability_living", "", "fixed_per_person"),
     "raise_disability_care": ("重度残疾人护理补贴", "disability_care", "", "fixed_per_person"),
+    "raise_illness_pilot": ("因病致贫家庭救助试点", "illness_pilot", "rural", "banded"),
 }
 
 
@@ -68,6 +69,15 @@ def standards() -> dict:
     standard("raise_urban_hardship", "700.00", care_level="full_care")
     standard("raise_disability_living", "90.00")
     standard("raise_disability_care", "120.00")
+    from assistance.models import StandardBand
+
+    pilot = programme("raise_illness_pilot")
+    for division, scale in ((None, (("300", "500"), ("600", "300"), ("900", "100"))), ("210203", (("400", "550"),))):
+        for below, amount in scale:
+            StandardBand.objects.create(
+                programme=pilot, division_id=division, effective_from=BASE_DATE, income_below=Decimal(below),
+                amount=Decimal(amount),
+            )  # fmt: skip
     return {code: programme(code) for code in PROGRAMMES}
 
 
@@ -159,6 +169,8 @@ def mixed_cases() -> list:
             cases.append(make_case(community, "raise_urban_hardship", household_size=1, care_level=care))
         cases.append(make_case(community, "raise_disability_living", household_size=1))
         cases.append(make_case(community, "raise_disability_care", household_size=1))
+        for income in ("0", "299.99", "300", "650.5", "950"):  # banded: every band, and above all of them
+            cases.append(make_case(community, "raise_illness_pilot", household_size=2, income=income))
         cases.append(make_case(community, household_size=2, income="100", status="stopped"))
         cases.append(make_case(community, household_size=2, income="100", status="phase_out"))
         cases.append(make_case(community, household_size=3, income="250", status="under_review"))

@@ -85,7 +85,7 @@ def test_apply_gives_exactly_the_reference_amounts(city_admin, data):
     for case in Case.objects.select_related("programme"):
         if case.status in ("active", "under_review"):
             assert case.monthly_amount == _reference(case, on), case
-            if case.programme.code.startswith("raise_disability"):
+            if case.programme.code.startswith(("raise_disability", "raise_illness")):  # not covered by this raise
                 assert case.pk not in preview.case_amounts
             else:
                 assert preview.case_amounts[case.pk][1] == case.monthly_amount  # the preview showed what was applied
@@ -399,3 +399,35 @@ def test_case_with_a_future_dated_change_gets_the_raise_from_that_change(city_ad
         .exclude(case=case)
         .values_list("effective_from", flat=True)
     ) == {on}
+
+
+def test_banded_programme_raises_its_bands(city_admin, data):
+    from assistance.models import StandardBand
+
+    progs, _ = data
+    on = f.month_start(0)
+    with pytest.raises(ValidationError):  # a single new amount makes no sense for a scale of bands
+        bad = _raise(city_admin, [progs["raise_illness_pilot"]], on=on, method="new_amount", value="600")
+        services.raise_approve(acting_user=city_admin, raise_record=bad)
+    r = _raise(city_admin, [progs["raise_illness_pilot"]], on=on, method="increase_percent", value="10",
+               rounding="up_yuan", title="试点提标")  # fmt: skip
+    preview = selectors.raise_preview(user=city_admin, raise_record=r, with_case_amounts=True)
+    services.raise_approve(acting_user=city_admin, raise_record=r)
+    services.raise_apply(raise_id=r.pk, acting_user=city_admin, today=on)
+    new = list(StandardBand.objects.filter(effective_from=on).values_list("division_id", "income_below", "amount"))
+    assert sorted(new, key=str) == sorted(
+        [
+            ("210203", Decimal("400.00"), Decimal("605.00")),
+            (None, Decimal("300.00"), Decimal("550.00")),
+            (None, Decimal("600.00"), Decimal("330.00")),
+            (None, Decimal("900.00"), Decimal("110.00")),
+        ],
+        key=str,
+    )
+    pilot_cases = Case.objects.filter(programme__code="raise_illness_pilot").select_related("programme")
+    assert pilot_cases.count() == 25
+    for case in pilot_cases:
+        assert case.monthly_amount == _reference(case, on), (case.division_id, case.monthly_income_per_capita)
+        assert preview.case_amounts[case.pk][1] == case.monthly_amount
+    above = pilot_cases.get(division_id="210202001001", monthly_income_per_capita=Decimal("950"))
+    assert above.monthly_amount == 0
