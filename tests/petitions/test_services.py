@@ -185,3 +185,15 @@ def test_counts_by_status_and_district(caseworker, make_user, city_admin, distri
     assert rows["210211"].total == 0
     # a district admin sees only their own district
     assert [r.code for r in selectors.petition_counts(user=district_admin, year=2018)] == ["210202"]
+
+
+@pytest.mark.django_db
+def test_demo_data_reproduces_327_resolved_in_2018(city_admin):
+    from assistance.petitions import demo
+
+    assert "327" in demo.load()
+    assert demo.load() == "already loaded"
+    rows = selectors.petition_counts(user=city_admin, year=2018)
+    assert sum(r.resolved_in_year for r in rows) == 327
+    assert sum(r.by_status["resolved"] + r.by_status["closed"] for r in rows) == 327
+    assert Petition.objects.filter(status="registered").count() == 3
