@@ -94,3 +94,45 @@ def petition_counts(*, user, year: int | None = None, today: dt.date | None = No
         for status in PetitionStatus.values:
             entry.by_status.setdefault(status, 0)
     return sorted(result.values(), key=lambda e: e.code)
+
+
+@dataclass
+class HistoryEntry:
+    at: dt.datetime
+    status: str
+    status_label: str
+    handler: User | None
+    by: User | None
+
+
+def petition_history(*, petition: Petition) -> list[HistoryEntry]:
+    """Who changed the petition and when, from its audit events (written by database triggers). Two queries."""
+    events = list(
+        Petition.pgh_event_model.objects.filter(pgh_obj_id=petition.pk)
+        .select_related("pgh_context")
+        .order_by("pgh_id")
+        .only("pgh_created_at", "status", "assigned_to_id", "pgh_context__metadata")
+    )
+    user_ids = {e.assigned_to_id for e in events} | {
+        (e.pgh_context.metadata or {}).get("user") for e in events if e.pgh_context_id
+    }
+    users = User.objects.in_bulk([u for u in user_ids if u])
+    labels = dict(PetitionStatus.choices)
+    entries: list[HistoryEntry] = []
+    previous = None
+    for e in events:
+        key = (e.status, e.assigned_to_id)
+        if key == previous:
+            continue  # an edit that changed neither status nor handler
+        previous = key
+        by = users.get((e.pgh_context.metadata or {}).get("user")) if e.pgh_context_id else None
+        entries.append(
+            HistoryEntry(
+                at=e.pgh_created_at,
+                status=e.status,
+                status_label=labels.get(e.status, e.status),
+                handler=users.get(e.assigned_to_id),
+                by=by,
+            )
+        )
+    return entries

@@ -108,6 +108,7 @@ def _detail_context(request, petition, **forms):
         "assign_form": forms.get("assign_form") or AssignForm(staff=selectors.assignable_staff(petition=petition)),
         "resolve_form": forms.get("resolve_form") or ResolveForm(),
         "close_form": forms.get("close_form") or CloseForm(),
+        "history": selectors.petition_history(petition=petition),
     }
     return context
 

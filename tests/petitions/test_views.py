@@ -138,6 +138,11 @@ def test_register_and_handle_through_the_views(client_for, caseworker, district_
     assert petition.status == PetitionStatus.RESOLVED and petition.resolution == "已复核，恢复发放。"
     detail = client.get(reverse("petitions:detail", args=[petition.pk]))
     assert "已复核，恢复发放。" in detail.content.decode()
+    # the history shows each step and who took it (from the audit trail)
+    history = detail.context["history"]
+    assert [h.status for h in history] == ["registered", "assigned", "in_progress", "resolved"]
+    assert [h.by for h in history] == [caseworker, district_admin, caseworker, caseworker]
+    assert history[1].handler == caseworker
 
 
 @pytest.mark.django_db
