@@ -48,23 +48,32 @@ def measure(client, label: str, urls: list[str], n: int) -> dict:
     from django.db import connection, reset_queries
 
     client.get(urls[0])  # warm-up (template loading, connection)
-    times, queries, sizes = [], [], []
+    times, cpu, sql, queries, sizes = [], [], [], [], []
     for i in range(n):
         url = urls[i % len(urls)]
         reset_queries()
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.process_time()
         response = client.get(url)
         times.append((time.perf_counter() - started) * 1000)
+        cpu.append((time.process_time() - started_cpu) * 1000)
         assert response.status_code == 200, (url, response.status_code)
         queries.append(len(connection.queries))
+        sql.append(sum(float(q["time"]) for q in connection.queries) * 1000)
         sizes.append(len(response.content))
-    times.sort()
+
+    def p95(values):
+        values = sorted(values)
+        return round(values[max(0, int(round(0.95 * len(values))) - 1)], 1)
+
     return {
         "page": label,
         "requests": n,
         "p50_ms": round(statistics.median(times), 1),
-        "p95_ms": round(times[max(0, int(round(0.95 * n)) - 1)], 1),
-        "max_ms": round(times[-1], 1),
+        "p95_ms": p95(times),
+        "max_ms": round(max(times), 1),
+        "cpu_p95_ms": p95(cpu),
+        "sql_p50_ms": round(statistics.median(sql), 1),
+        "sql_p95_ms": p95(sql),
         "queries": sorted(set(queries)),
         "kb": round(statistics.mean(sizes) / 1024, 1),
     }
@@ -166,11 +175,16 @@ def main() -> None:
     }
     print(json.dumps(report, ensure_ascii=False, indent=2))
     print()
-    print("| page | requests | p50 ms | p95 ms | max ms | SQL queries | page KB |")
-    print("|---|---:|---:|---:|---:|---|---:|")
+    print(f"load average at the end: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    print()
+    print("| page | n | p50 ms | p95 ms | max ms | Django CPU p95 ms | SQL p50 ms | SQL p95 ms | queries | KB |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---|---:|")
     for r in results:
         q = "/".join(str(x) for x in r["queries"])
-        print(f"| {r['page']} | {r['requests']} | {r['p50_ms']} | {r['p95_ms']} | {r['max_ms']} | {q} | {r['kb']} |")
+        print(
+            f"| {r['page']} | {r['requests']} | {r['p50_ms']} | {r['p95_ms']} | {r['max_ms']} | {r['cpu_p95_ms']} |"
+            f" {r['sql_p50_ms']} | {r['sql_p95_ms']} | {q} | {r['kb']} |"
+        )
 
 
 if __name__ == "__main__":
