@@ -171,3 +171,36 @@ def test_dispute_rechecks_and_resolution_opens_the_gate(catalogue, caseworker, c
     wages.refresh_from_db()
     assert wages.resolution == "explained"  # the same evidence keeps its resolution
     assert Application.objects.get(pk=application.pk).check_status == "clear"
+
+
+def test_scheduled_task_by_name_rechecks_active_cases(catalogue, celery_worker_process):
+    """What django-celery-beat sends at night: the task name in the PeriodicTask made by reference.load()."""
+    from django_celery_beat.models import PeriodicTask
+
+    from dalian_minzheng.celery import app
+
+    build_cases(3)
+    task_name = PeriodicTask.objects.get(name__contains="定期复核").task
+    celery_worker_process()
+    app.send_task(task_name)
+    run = wait_for(lambda: CheckRun.objects.filter(kind="scheduled", status=RunStatus.DONE).first())
+    assert run.total == 3 and run.noncompliant == 1 and run.suspect == 1
+    assert CaseReview.objects.count() == 2
+
+
+def test_stalled_run_is_requeued(catalogue, city_admin, django_capture_on_commit_callbacks):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    build_cases(1)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        run = services.recheck_active_cases(acting_user=city_admin)
+    assert len(callbacks) == 1  # queued after commit
+    CheckRun.objects.filter(pk=run.pk).update(
+        status=RunStatus.RUNNING, heartbeat_at=timezone.now() - dt.timedelta(hours=1)
+    )
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        assert services.resume_stalled_runs() == 1
+    assert len(callbacks) == 1
+    assert CheckRun.objects.get(pk=run.pk).status == RunStatus.QUEUED
