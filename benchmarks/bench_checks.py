@@ -505,9 +505,11 @@ def main() -> None:
             "check_status_findings_open": Application.objects.filter(check_status="findings_open").count(),
             "case_reviews": CaseReview.objects.count(),
             "seconds": round(full_s, 1),
-            "casework_handoff_seconds": round(handoff_full["seconds"], 1),
-            "casework_handoff_calls": handoff_full["calls"],
-            "matching_seconds": round(full_s - handoff_full["seconds"], 1),
+            "matching_seconds": round((run.matched_at - run.started_at).total_seconds(), 1),
+            "handoff_seconds": round((run.finished_at - run.matched_at).total_seconds(), 1),
+            "handoff_applications": run.handoff_total,
+            "casework_service_seconds": round(handoff_full["seconds"], 1),
+            "casework_service_calls": handoff_full["calls"],
             "rerun_seconds": round(rerun_s, 1),
             "chunk": options.chunk,
         },
@@ -519,8 +521,11 @@ def main() -> None:
     print(f"| persons / households / active cases | {setup['persons']:,} / {setup['households']:,} / {run.total:,} |")
     print(f"| department records (10 departments) | {setup['department_records']:,} |")
     print(f"| full check (recheck service + run, {options.chunk:,} applications per chunk) | {full_s:.1f} s |")
-    print(f"| of which casework hand-off ({handoff_full['calls']:,} service calls) | {handoff_full['seconds']:.1f} s |")
-    print(f"| of which matching, findings, summaries | {full_s - handoff_full['seconds']:.1f} s |")
+    print(f"| phase 1: matching (findings, summaries, hand-off marks) | {out['full']['matching_seconds']:.1f} s |")
+    print(
+        f"| phase 2: hand-off of {run.handoff_total:,} applications to the casework services "
+        f"({handoff_full['calls']:,} calls) | {out['full']['handoff_seconds']:.1f} s |"
+    )
     print(f"| findings written | {out['full']['findings']:,} |")
     print(f"| applications with new findings → status + review via casework services | {run.new_findings:,} |")
     print(f"| immediate re-run (no changes) | {rerun_s:.1f} s |")

@@ -104,6 +104,8 @@ def child_engine(path: str) -> dict:
         "total_s": done - started,
         "peak_mb": peak_rss_mb(),
         "django_baseline_mb": base_mb,
+        "upsert_s": job.report.get("upsert_seconds"),
+        "fk_check_s": job.report.get("constraint_check_seconds"),
     }
 
 

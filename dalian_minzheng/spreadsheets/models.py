@@ -61,6 +61,15 @@ class ImportJob(models.Model):
         return f"{self.original_name} ({self.get_status_display()})"
 
     @property
+    def kind_label(self) -> str:
+        from dalian_minzheng.spreadsheets.registry import get_kind
+
+        try:
+            return str(get_kind(self.kind).label)
+        except KeyError:
+            return self.kind
+
+    @property
     def is_running(self) -> bool:
         return self.status in (ImportStatus.VALIDATING, ImportStatus.COMMITTING)
 

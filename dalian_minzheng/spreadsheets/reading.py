@@ -38,6 +38,7 @@ class Sheet:
     name: str
     rows: Iterator[tuple[int, list]]  # (Excel row number, cell values)
     hidden_rows: frozenset[int] = field(default_factory=frozenset)
+    height: int = 0  # rows in the sheet (0 when unknown, e.g. csv), for the progress bar
 
 
 def _file_bytes_head(path: Path, n: int = 8) -> bytes:
@@ -101,6 +102,7 @@ def decode_csv(raw: bytes) -> str:
 
 def _csv_sheet(path: Path) -> list[Sheet]:
     text = decode_csv(path.read_bytes())
+    height = text.count("\n")
     if "\x00" in text:
         raise SpreadsheetError(
             _("The file is damaged or is not a real Excel file. Open it in Excel, save it again and upload.")
@@ -110,7 +112,7 @@ def _csv_sheet(path: Path) -> list[Sheet]:
     except csv.Error:
         dialect = csv.excel
     reader = csv.reader(io.StringIO(text, newline=""), dialect)
-    return [Sheet(name="CSV", rows=((i, row) for i, row in enumerate(reader, start=1)))]
+    return [Sheet(name="CSV", rows=((i, row) for i, row in enumerate(reader, start=1)), height=height)]
 
 
 _ROW_HIDDEN = re.compile(
@@ -196,7 +198,12 @@ def open_sheets(path: Path, original_name: str = "") -> list[Sheet]:
             continue
         cal_sheet = workbook.get_sheet_by_name(meta.name)
         sheets.append(
-            Sheet(name=meta.name, rows=_calamine_rows(cal_sheet), hidden_rows=hidden.get(meta.name, frozenset()))
+            Sheet(
+                name=meta.name,
+                rows=_calamine_rows(cal_sheet),
+                hidden_rows=hidden.get(meta.name, frozenset()),
+                height=cal_sheet.height,
+            )
         )
     return sheets
 
