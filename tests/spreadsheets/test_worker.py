@@ -91,3 +91,43 @@ def test_export_job_runs_in_the_worker(celery_worker_process, district_admin, cl
     wait_for(lambda: ExportJob.objects.get(pk=job.pk).status == ExportStatus.DONE, what="the export")
     job.refresh_from_db()
     assert job.row_count == 1 and job.file.read().decode("utf-8").count("李秀英") == 1
+
+
+def test_two_commits_touching_the_same_people_are_serialised(district_admin, make_job):
+    """A commit waits for the advisory lock held by another import of the same tables, then runs."""
+    import threading
+
+    from django.db import connection
+
+    from dalian_minzheng.spreadsheets import engine
+
+    job = make_job(district_admin, xlsx_bytes(household_rows()))
+    engine.validate_job(job.pk)
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.COMMITTING)
+    holder = psycopg.connect(database_url())
+    monitor = psycopg.connect(database_url(), autocommit=True)
+    outcome = {}
+
+    def commit():
+        try:
+            outcome["job"] = engine.commit_job(job.pk)
+        finally:
+            connection.close()
+
+    try:
+        holder.execute("SELECT pg_advisory_xact_lock(hashtext('spreadsheets:people'))")
+        thread = threading.Thread(target=commit)
+        thread.start()
+        wait_for(
+            lambda: monitor.execute("SELECT count(*) FROM pg_stat_activity WHERE wait_event = 'advisory'").fetchone()[
+                0
+            ],
+            what="the second import to wait for the first",
+        )
+        assert Person.objects.count() == 0 and thread.is_alive()
+        holder.rollback()  # the first import ends
+        thread.join(60)
+    finally:
+        holder.close()
+        monitor.close()
+    assert outcome["job"].status == ImportStatus.COMMITTED and Person.objects.count() == 5
