@@ -313,3 +313,34 @@ def test_admin_changelists_work_for_a_superuser(divisions, client):
         if model_admin.search_fields:
             response = client.get(url, {"q": "2102"})
             assert response.status_code == 200, f"search {url}: {response.status_code}"
+
+
+# ---------------------------------------------------------------------------------------------------- self-tests
+def _undecorated_view(request):  # pragma: no cover - never called
+    return None
+
+
+def test_a_view_without_policy_is_detected():
+    route = Route(route="x/", name="x", callback=_undecorated_view, kwarg_names=(), is_admin=False)
+    assert policy_of(route) is None
+
+
+@pytest.mark.django_db
+def test_kwargs_come_from_sample_kwargs_or_a_factory_or_fail(divisions):
+    _import_factories()
+    from dalian_minzheng.accounts.policy import access
+    from dalian_minzheng.people.models import Person
+
+    sampled = access(sample_kwargs=lambda code: {"code": code})(_undecorated_view)
+    route = Route(route="d/<str:code>/", name=None, callback=sampled, kwarg_names=("code",), is_admin=False)
+    assert _Records().kwargs(route, policy_of(route), "210202001") == {"code": "210202001"}
+
+    with_model = access(model=Person)(_undecorated_view)
+    route = Route(route="p/<int:pk>/", name=None, callback=with_model, kwarg_names=("pk",), is_admin=False)
+    pk = _Records().kwargs(route, policy_of(route), "210203001")["pk"]
+    assert Person.objects.get(pk=pk).division_id == "210203001"
+
+    bare = access()(_undecorated_view)
+    route = Route(route="q/<int:pk>/", name=None, callback=bare, kwarg_names=("pk",), is_admin=False)
+    with pytest.raises(pytest.fail.Exception, match="neither model="):
+        _Records().kwargs(route, policy_of(route), "210202001")
