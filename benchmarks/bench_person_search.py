@@ -195,6 +195,29 @@ def run(options) -> dict:
     t = time.perf_counter()
     client.get("/people/households/")
     household_list_ms = round((time.perf_counter() - t) * 1000, 1)
+    # The auditor's search over the event tables (300,000+ person insert events), 50 per page.
+    import datetime as dt
+
+    from dalian_minzheng.audit import selectors as audit
+
+    sample = Person.objects.order_by("-id").values("id_number", "name").first()
+    today = dt.date.today()
+    audit_filters = {
+        "no filter": audit.EventFilter(),
+        "table people.Person": audit.EventFilter(table="people.Person"),
+        "person by ID number": audit.EventFilter(person_ids=audit.persons_matching(sample["id_number"])),
+        "person by name": audit.EventFilter(person_ids=audit.persons_matching(sample["name"])),
+        "user": audit.EventFilter(user_id=users["caseworker"].pk),
+        "date range (today)": audit.EventFilter(date_from=today, date_to=today),
+    }
+    audit_ms = {}
+    for label, flt in audit_filters.items():
+        times = []
+        for _ in range(5):
+            t = time.perf_counter()
+            audit.search_events(flt, limit=51)
+            times.append((time.perf_counter() - t) * 1000)
+        audit_ms[label] = round(statistics.median(times), 1)
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM people_person")
         persons = cursor.fetchone()[0]
@@ -205,6 +228,7 @@ def run(options) -> dict:
         "search": results,
         "household_list_queries": counts,
         "household_list_ms": household_list_ms,
+        "audit_search_ms": audit_ms,
     }
 
 
@@ -240,6 +264,10 @@ def markdown(report: dict) -> str:
         "Household list (district admin, 中山区): queries per request "
         + ", ".join(f"{k}: {v}" for k, v in q.items())
         + f" — constant; one request {report['household_list_ms']} ms.",
+        "",
+        "Auditor's trail search (`audit.selectors.search_events`, first page of 50 with diffs), median of 5, ms: "
+        + ", ".join(f"{k}: {v}" for k, v in report.get("audit_search_ms", {}).items())
+        + ".",
         "",
         "Reading: PostgreSQL answers every search in about a millisecond (one index each: the unique ID number, "
         "`person_id_last4`, `person_name_pattern`, `person_phone_pattern`, combined with `person_division_pattern` "
