@@ -58,6 +58,23 @@ class FilterForm(forms.Form):
                 field.widget.attrs["class"] = "form-select"
 
 
+def list_filters(form: FilterForm):
+    """The selector filters of a bound filter form (no filters when it is unbound or invalid)."""
+    from assistance.selectors import ListFilters
+
+    if not form.is_bound or not form.is_valid():
+        return ListFilters()
+    data = form.cleaned_data
+    return ListFilters(
+        q=data.get("q") or "",
+        programme=data["programme"].pk if data.get("programme") else None,
+        status=data.get("status") or "",
+        division=data.get("division") or "",
+        overdue=bool(data.get("overdue")),
+        related_to_staff=bool(data.get("related_to_staff")),
+    )
+
+
 class ApplicationFilterForm(FilterForm):
     related_to_staff = forms.BooleanField(label=_("Related to staff"), required=False)
 

@@ -1128,6 +1128,17 @@ WHERE c.division_id LIKE %(prefix)s
 """
 
 
+# Steps other parts of assistance add to every roster build (the raises sub-app puts back pay on the payments).
+# Each is called as hook(roster=roster) inside the build's transaction, after the payments are inserted; it must be
+# idempotent, since a rebuild calls it again.
+ROSTER_HOOKS: list = []
+
+
+def register_roster_hook(hook) -> None:
+    if hook not in ROSTER_HOOKS:
+        ROSTER_HOOKS.append(hook)
+
+
 @transaction.atomic
 def build_roster(*, month: dt.date, district_code: str, acting_user=None) -> PaymentRoster:
     """Build (or rebuild) one district's roster for `month` in set-based SQL. The roster row is locked, its
@@ -1141,6 +1152,8 @@ def build_roster(*, month: dt.date, district_code: str, acting_user=None) -> Pay
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM assistance_payment WHERE roster_id = %s", [roster.pk])
         cursor.execute(ROSTER_INSERT_SQL, {"roster_id": roster.pk, "month": month, "prefix": f"{district_code}%"})
+        for hook in ROSTER_HOOKS:
+            hook(roster=roster)
         cursor.execute(
             "SELECT count(*), COALESCE(sum(amount + back_pay), 0) FROM assistance_payment WHERE roster_id = %s",
             [roster.pk],

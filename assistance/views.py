@@ -31,6 +31,19 @@ from dalian_minzheng.audit.models import AccessKind
 from dalian_minzheng.audit.services import record_access
 
 CASEWORK = frozenset({Role.CASEWORKER, Role.DISTRICT_ADMIN})
+
+
+def _exports_available() -> bool:
+    """The spreadsheet engine's export button, once the engine has registered assistance's export kinds."""
+    try:
+        from dalian_minzheng.spreadsheets.exports import get_export
+
+        get_export("assistance.cases")
+    except (ImportError, KeyError):
+        return False
+    return True
+
+
 PAGE_SIZE = 50
 
 
@@ -41,20 +54,6 @@ def _errors(exc: ValidationError) -> str:
 def _page(request, queryset):
     paginator = Paginator(queryset, PAGE_SIZE)
     return paginator.get_page(request.GET.get("page"))
-
-
-def _filters(form) -> selectors.ListFilters:
-    if not form.is_valid():
-        return selectors.ListFilters()
-    data = form.cleaned_data
-    return selectors.ListFilters(
-        q=data.get("q") or "",
-        programme=data["programme"].pk if data.get("programme") else None,
-        status=data.get("status") or "",
-        division=data.get("division") or "",
-        overdue=bool(data.get("overdue")),
-        related_to_staff=bool(data.get("related_to_staff")),
-    )
 
 
 def _querystring(request) -> str:
@@ -83,11 +82,17 @@ def index(request):
 @access(roles=ALL_ROLES)
 def application_list(request):
     form = forms.ApplicationFilterForm(request.GET or None)
-    page = _page(request, selectors.application_list(user=request.user, filters=_filters(form)))
+    page = _page(request, selectors.application_list(user=request.user, filters=forms.list_filters(form)))
     return render(
         request,
         "assistance/application_list.html",
-        {"form": form, "page": page, "querystring": _querystring(request), "today": timezone.localdate()},
+        {
+            "form": form,
+            "page": page,
+            "querystring": _querystring(request),
+            "today": timezone.localdate(),
+            "export_available": _exports_available(),
+        },
     )
 
 
@@ -318,11 +323,17 @@ def overdue(request):
 @access(roles=ALL_ROLES)
 def case_list(request):
     form = forms.CaseFilterForm(request.GET or None)
-    page = _page(request, selectors.case_list(user=request.user, filters=_filters(form)))
+    page = _page(request, selectors.case_list(user=request.user, filters=forms.list_filters(form)))
     return render(
         request,
         "assistance/case_list.html",
-        {"form": form, "page": page, "querystring": _querystring(request), "today": timezone.localdate()},
+        {
+            "form": form,
+            "page": page,
+            "querystring": _querystring(request),
+            "today": timezone.localdate(),
+            "export_available": _exports_available(),
+        },
     )
 
 

@@ -1,0 +1,310 @@
+"""Import kind "existing cases" (存量保障对象): a district migrates its spreadsheet of households already receiving
+a benefit. One row per case, keyed by the head of household's ID number and the programme.
+
+What a row becomes, set-based: the person (if new), their household with the head as member (if they have none),
+an approved application (check clear) and a receiving Case with its approval CaseAmountChange and a timeline entry.
+A row whose head already has a case of that programme updates nothing but the amount: a different amount is
+recorded as a correction in the amount history ("updated"); the same amount is "unchanged". So re-importing the
+same file changes nothing.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from assistance.reference import PROGRAMMES
+from dalian_minzheng.spreadsheets.kinds import (
+    ADDRESS,
+    DIVISION,
+    HUKOU,
+    ID_NUMBER,
+    NAME,
+    PHONE,
+    _duplicate_sql,
+    _outside_scope_sql,
+)
+from dalian_minzheng.spreadsheets.registry import Column, ImportKind, RowError, register
+
+PROGRAMME_CHOICES = {name: code for code, name, *_rest in PROGRAMMES}
+CARE_CHOICES = {"全自理": "self_care", "半护理": "half_care", "全护理": "full_care"}
+OPEN_CASE = "c.status <> 'stopped'"
+
+
+def _decimal(row: dict, key: str, required: bool, upper: Decimal) -> Decimal | None:
+    raw = row.get(key)
+    if raw in (None, ""):
+        if required:
+            raise RowError(key, "", _("This column is required."))
+        return None
+    try:
+        value = Decimal(str(raw).replace(",", "").replace("元", ""))
+    except InvalidOperation:
+        raise RowError(key, str(raw), _("Enter a number.")) from None
+    if value < 0 or value > upper:
+        raise RowError(key, str(raw), _("The number is out of range."))
+    return value.quantize(Decimal("0.01"))
+
+
+@register
+class ExistingCasesKind(ImportKind):
+    key = "assistance.cases"
+    label = gettext_lazy("Existing assistance cases")
+    description = gettext_lazy(
+        "One row per receiving household and programme, keyed by the head's ID number; an existing case of the "
+        "same programme gets its amount corrected."
+    )
+    lock_key = "people"
+    columns = [
+        NAME,
+        ID_NUMBER,
+        DIVISION,
+        Column(
+            "programme",
+            gettext_lazy("Programme"),
+            aliases=("救助类别", "保障类别", "救助项目"),
+            required=True,
+            choices=PROGRAMME_CHOICES,
+            width=16,
+        ),
+        Column(
+            "household_size", gettext_lazy("Household size"), aliases=("家庭人口", "保障人数", "人口数"), required=True
+        ),
+        Column(
+            "amount", gettext_lazy("Monthly amount"), aliases=("月保障金额", "保障金额", "月发放金额"), required=True
+        ),
+        Column("income", gettext_lazy("Monthly income per person"), aliases=("家庭月人均收入", "人均收入")),
+        Column("care_level", gettext_lazy("Care level"), aliases=("护理等级", "自理能力"), choices=CARE_CHOICES),
+        Column(
+            "first_month",
+            gettext_lazy("First payment month"),
+            aliases=("开始发放月份", "享受起始日期", "批准日期"),
+            required=True,
+            kind="date",
+        ),
+        Column("next_review", gettext_lazy("Next review due"), aliases=("下次复核日期",), kind="date"),
+        Column("bank_name", gettext_lazy("Bank"), aliases=("开户银行", "银行")),
+        Column("bank_account", gettext_lazy("Bank account"), aliases=("银行账号", "账号", "卡号"), width=24),
+        PHONE,
+        HUKOU,
+        ADDRESS,
+    ]
+    staging = [
+        ("row_number", "integer"),
+        ("id_number", "varchar(18)"),
+        ("name", "varchar(50)"),
+        ("sex", "varchar(1)"),
+        ("birth_date", "date"),
+        ("division_id", "varchar(12)"),
+        ("programme_code", "varchar(40)"),
+        ("household_size", "smallint"),
+        ("amount", "numeric(10,2)"),
+        ("income", "numeric(10,2)"),
+        ("care_level", "varchar(12)"),
+        ("first_month", "date"),
+        ("next_review", "date"),
+        ("bank_name", "varchar(60)"),
+        ("bank_account", "varchar(40)"),
+        ("phone", "varchar(20)"),
+        ("hukou_type", "varchar(8)"),
+        ("address", "varchar(200)"),
+    ]
+
+    def validate_row(self, row, ctx):
+        parsed = row["id_number"]
+        try:
+            size = int(str(row["household_size"]).strip())
+        except (TypeError, ValueError):
+            raise RowError("household_size", str(row["household_size"]), _("Enter a whole number.")) from None
+        if not 1 <= size <= 20:
+            raise RowError("household_size", str(size), _("The number is out of range."))
+        amount = _decimal(row, "amount", True, Decimal("100000"))
+        if amount <= 0:
+            raise RowError("amount", str(amount), _("Enter an amount above zero."))
+        income = _decimal(row, "income", False, Decimal("100000"))
+        programme = row["programme"]
+        if programme.endswith("hardship") and not row.get("care_level"):
+            raise RowError("care_level", "", _("Choose the care level for special hardship support."))
+        for key, limit in (("name", 50), ("bank_name", 60), ("bank_account", 40), ("address", 200)):
+            if row.get(key) and len(row[key]) > limit:
+                raise RowError(key, row[key][:30], _("The text is too long."))
+        return (
+            ctx.row_number,
+            parsed.number,
+            row["name"],
+            parsed.sex,
+            parsed.birth_date,
+            row["division_code"],
+            programme,
+            size,
+            amount,
+            income,
+            row.get("care_level") or "",
+            row["first_month"].replace(day=1),
+            row.get("next_review"),
+            row.get("bank_name") or "",
+            row.get("bank_account") or "",
+            row.get("phone"),
+            row.get("hukou_type"),
+            row.get("address"),
+        )
+
+    def reject_sql(self, ctx):
+        return [
+            (
+                "id_number",
+                "s.id_number",
+                _duplicate_sql("id_number, programme_code"),
+                _("This head of household appears more than once for the same programme."),
+            ),
+            (
+                "id_number",
+                "s.id_number",
+                f"""SELECT s.row_number FROM stage s JOIN people_person p ON p.id_number = s.id_number
+                    WHERE {_outside_scope_sql(ctx, "p.division_id")}""",
+                _("This person is registered in another division, outside your area."),
+            ),
+            (
+                "programme",
+                "s.programme_code",
+                """SELECT s.row_number FROM stage s JOIN assistance_programme g ON g.code = s.programme_code
+                   JOIN people_person p ON p.id_number = s.id_number
+                   JOIN people_household h ON h.id = (
+                       SELECT m.household_id FROM people_householdmember m
+                       WHERE m.person_id = p.id AND m.left_on IS NULL LIMIT 1)
+                   WHERE g.hukou_type <> '' AND g.hukou_type <> h.hukou_type""",
+                _("The programme does not match the household's hukou type."),
+            ),
+        ]
+
+    def classify_sql(self, ctx):
+        return f"""SELECT count(*) FILTER (WHERE c.id IS NULL),
+                          count(*) FILTER (WHERE c.id IS NOT NULL AND c.monthly_amount <> s.amount),
+                          count(*) FILTER (WHERE c.id IS NOT NULL AND c.monthly_amount = s.amount)
+                   FROM stage s
+                   LEFT JOIN people_person p ON p.id_number = s.id_number
+                   LEFT JOIN assistance_programme g ON g.code = s.programme_code
+                   LEFT JOIN assistance_case c ON c.household_id = (
+                        SELECT m.household_id FROM people_householdmember m
+                        WHERE m.person_id = p.id AND m.left_on IS NULL LIMIT 1)
+                     AND c.programme_id = g.id AND {OPEN_CASE}"""
+
+    def upsert(self, cursor, ctx):
+        source = f"import:{ctx.job_id}"
+        cursor.execute(
+            """
+            INSERT INTO people_person (id_number, name, sex, birth_date, phone, hukou_type, address, division_id,
+                                       is_deceased, created_at, updated_at)
+            SELECT s.id_number, s.name, s.sex, s.birth_date, COALESCE(s.phone, ''), COALESCE(s.hukou_type, 'urban'),
+                   COALESCE(s.address, ''), s.division_id, false, now(), now()
+            FROM stage s
+            ON CONFLICT (id_number) DO NOTHING
+            """
+        )
+        # A household for every head who has none, with the head as its first member.
+        cursor.execute(
+            """
+            INSERT INTO people_household (head_id, division_id, address, hukou_type, created_at, updated_at)
+            SELECT DISTINCT ON (p.id) p.id, s.division_id, COALESCE(s.address, ''), p.hukou_type, now(), now()
+            FROM stage s JOIN people_person p ON p.id_number = s.id_number
+            WHERE NOT EXISTS (SELECT 1 FROM people_householdmember m WHERE m.person_id = p.id AND m.left_on IS NULL)
+              AND NOT EXISTS (SELECT 1 FROM people_household h WHERE h.head_id = p.id)
+            ORDER BY p.id
+            """
+        )
+        cursor.execute(
+            """
+            INSERT INTO people_householdmember (household_id, person_id, relationship, joined_on, created_by_id)
+            SELECT h.id, h.head_id, 'head', CURRENT_DATE, %s
+            FROM people_household h JOIN people_person p ON p.id = h.head_id
+            WHERE p.id_number IN (SELECT id_number FROM stage)
+              AND NOT EXISTS (SELECT 1 FROM people_householdmember m
+                              WHERE m.person_id = h.head_id AND m.left_on IS NULL)
+            """,
+            [ctx.user_id],
+        )
+        # Rows resolved to (household, programme) once, for the inserts and updates below.
+        cursor.execute("DROP TABLE IF EXISTS stage_cases")
+        cursor.execute(
+            """
+            CREATE TEMP TABLE stage_cases ON COMMIT DROP AS
+            SELECT s.*, p.id AS person_id, g.id AS programme_id,
+                   (SELECT m.household_id FROM people_householdmember m
+                    WHERE m.person_id = p.id AND m.left_on IS NULL LIMIT 1) AS household_id
+            FROM stage s JOIN people_person p ON p.id_number = s.id_number
+            JOIN assistance_programme g ON g.code = s.programme_code
+            """
+        )
+        cursor.execute(
+            f"""
+            UPDATE stage_cases sc SET household_id = NULL
+            WHERE EXISTS (SELECT 1 FROM assistance_case c WHERE c.household_id = sc.household_id
+                          AND c.programme_id = sc.programme_id AND {OPEN_CASE})
+            """
+        )
+        # Existing cases with a different amount: a correction in the amount history, then the new amount.
+        cursor.execute(
+            f"""
+            WITH changed AS (
+                SELECT c.id AS case_id, c.monthly_amount AS old_amount, s.amount AS new_amount
+                FROM stage s JOIN people_person p ON p.id_number = s.id_number
+                JOIN assistance_programme g ON g.code = s.programme_code
+                JOIN people_householdmember m ON m.person_id = p.id AND m.left_on IS NULL
+                JOIN assistance_case c ON c.household_id = m.household_id AND c.programme_id = g.id AND {OPEN_CASE}
+                WHERE c.monthly_amount <> s.amount
+            ), logged AS (
+                INSERT INTO assistance_caseamountchange
+                    (case_id, effective_from, old_amount, new_amount, reason, note, source_ref, created_by_id,
+                     created_at)
+                SELECT case_id, date_trunc('month', CURRENT_DATE)::date, old_amount, new_amount, 'correction',
+                       '存量数据导入更正', %s || ':' || case_id, %s, now()
+                FROM changed
+                ON CONFLICT DO NOTHING
+            )
+            UPDATE assistance_case c SET monthly_amount = changed.new_amount, updated_at = now()
+            FROM changed WHERE c.id = changed.case_id
+            """,
+            [source, ctx.user_id],
+        )
+        cursor.execute(
+            """
+            WITH apps AS (
+                INSERT INTO assistance_application
+                    (household_id, applicant_id, programme_id, division_id, status, check_status, care_level,
+                     agent_name, accepted_on, missing_documents, related_to_staff, related_staff_note, extended,
+                     household_size, monthly_income_per_capita, proposed_amount, decided_on, refusal_reason,
+                     first_review_opinion, created_by_id, decided_by_id, created_at, updated_at)
+                SELECT household_id, person_id, programme_id, division_id, 'approved', 'clear', care_level,
+                       '', first_month, '', false, '', false, household_size, income, amount, first_month, '',
+                       '存量数据导入', %(user)s, %(user)s, now(), now()
+                FROM stage_cases WHERE household_id IS NOT NULL
+                RETURNING id, household_id, programme_id
+            ), cases AS (
+                INSERT INTO assistance_case
+                    (application_id, household_id, programme_id, division_id, status, care_level, household_size,
+                     monthly_income_per_capita, monthly_amount, first_payment_month, unstable_income,
+                     next_review_due, stop_reason, bank_name, bank_account, created_at, updated_at)
+                SELECT a.id, a.household_id, a.programme_id, sc.division_id, 'active', sc.care_level,
+                       sc.household_size, COALESCE(sc.income, 0), sc.amount, sc.first_month, false,
+                       COALESCE(sc.next_review, (sc.first_month + interval '12 months')::date), '',
+                       sc.bank_name, sc.bank_account, now(), now()
+                FROM apps a JOIN stage_cases sc
+                  ON sc.household_id = a.household_id AND sc.programme_id = a.programme_id
+                RETURNING id, application_id, division_id, monthly_amount, first_payment_month
+            ), changes AS (
+                INSERT INTO assistance_caseamountchange
+                    (case_id, effective_from, old_amount, new_amount, reason, note, source_ref, created_by_id,
+                     created_at)
+                SELECT id, first_payment_month, NULL, monthly_amount, 'approval', '存量数据导入',
+                       %(source)s || ':' || id, %(user)s, now()
+                FROM cases
+            )
+            INSERT INTO assistance_timelineevent (application_id, case_id, division_id, kind, text, actor_id, at)
+            SELECT application_id, id, division_id, 'approved', '存量数据导入：每月' || monthly_amount || '元',
+                   %(user)s, now()
+            FROM cases
+            """,
+            {"user": ctx.user_id, "source": source},
+        )
