@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from django_celery_beat.models import CrontabSchedule, PeriodicTask
+
 from assistance.models import CalculationMethod, CareLevel, Programme, ProgrammeKind, Standard
 
 PROGRAMMES = [
@@ -106,4 +108,27 @@ def load() -> str:
                 defaults={"amount": care_amount, "note": "照料护理标准"},
             )
             created += new
-    return f"{len(by_code)} programmes, {created} standards created"
+    schedules = load_schedules()
+    return f"{len(by_code)} programmes, {created} standards created, {schedules} schedules created"
+
+
+# [config] an admin may change the times or disable them in the admin (django-celery-beat).
+SCHEDULES = [
+    # name, task, crontab (minute, hour, day of month)
+    ("assistance: build next month's payment rosters", "assistance.build_all_rosters", ("0", "2", "20")),
+    ("assistance: open periodic reviews that are due", "assistance.open_due_reviews", ("15", "1", "*")),
+]
+
+
+def load_schedules() -> int:
+    """Idempotent: each periodic task is created once; later edits by an admin are kept."""
+    created = 0
+    for name, task, (minute, hour, day) in SCHEDULES:
+        crontab, _c = CrontabSchedule.objects.get_or_create(
+            minute=minute, hour=hour, day_of_week="*", day_of_month=day, month_of_year="*", timezone="Asia/Shanghai"
+        )
+        _task, new = PeriodicTask.objects.get_or_create(
+            name=name, defaults={"task": task, "crontab": crontab, "enabled": True}
+        )
+        created += new
+    return created
