@@ -6,8 +6,8 @@
 It works in a scratch database `<DATABASE_URL's name>_bench_disclosure` that it drops and recreates (migrate,
 reference data), so the database you work in is never touched. Households and persons come from
 `dalian_minzheng.people.scale.generate`, applications and cases from the same builder as the raise benchmark
-(`benchmarks/bench_raises.build_cases`: `--cases` active cases + 5 % stopped / phase-out ones, which the public
-pages must not show). Requests go through the whole Django stack in-process (middleware, view, template) with the
+(`build_recipients` below: `--cases` active cases + 5 % stopped / phase-out ones, which the public pages must not
+show), written with COPY. Requests go through the whole Django stack in-process (middleware, view, template) with the
 test client, so the times are server time without the network; each page kind is requested `--requests` times
 after one warm-up request, and p50 / p95 / max and the number of SQL queries per request are reported.
 """
@@ -42,6 +42,90 @@ def scratch_database() -> str:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{name}"')
     return urlunparse(parts._replace(path=f"/{name}"))
+
+
+def build_recipients(n: int, seed: int = 7) -> dict:
+    """`n` active cases (+ 5 % stopped / phase-out that the pages must hide) on generated households.
+
+    Rows go in with COPY; the per-row audit insert triggers of applications and cases are bypassed for these COPYs
+    only and the same insert events are written set-based in the same transaction, as the kernel's scale generator
+    does for persons (the row trigger re-upserts its context row once per row, which made a 70,000-row COPY take
+    tens of minutes on this machine).
+    """
+    import datetime as dt
+    import uuid
+    from decimal import Decimal
+
+    import pgtrigger
+    from django.db import connection, transaction
+    from django.utils import timezone
+    from pghistory.models import Context
+
+    from assistance.models import Application, Case, Programme
+    from benchmarks.bench_raises import _copy
+    from dalian_minzheng.people.scale import _reserve_ids, _write_insert_events, generate
+
+    extra = n // 20
+    started = time.monotonic()
+    generated = generate(households=n + extra, seed=seed)
+    households_s = time.monotonic() - started
+    urban = Programme.objects.create(
+        code="bench_urban_allowance", name="城市低保", kind="allowance", hukou_type="urban", calculation="top_up"
+    )
+    rural = Programme.objects.create(
+        code="bench_rural_allowance", name="农村低保", kind="allowance", hukou_type="rural", calculation="top_up"
+    )
+    hardship = Programme.objects.create(
+        code="bench_urban_hardship",
+        name="城市特困",
+        kind="hardship",
+        hukou_type="urban",
+        calculation="fixed_per_person",
+    )
+    rng = random.Random(seed)
+    now = timezone.now()
+    base = dt.date(2018, 1, 1)
+    started = time.monotonic()
+    context_id = Context.objects.create(id=uuid.uuid4(), metadata={"task": "bench_disclosure.setup"}).id
+    triggers = ("assistance.Application:insert_insert", "assistance.Case:insert_insert")
+    with transaction.atomic(), pgtrigger.ignore(*triggers), connection.cursor() as cursor:
+        cursor.execute("UPDATE people_division SET name = name WHERE false")  # lets pgtrigger tag the session
+        cursor.execute("SELECT id, head_id, division_id, hukou_type FROM people_household ORDER BY id")
+        households = cursor.fetchall()
+        app_ids = _reserve_ids(cursor, "assistance_application", len(households))
+        case_ids = _reserve_ids(cursor, "assistance_case", len(households))
+        rows_app, rows_case = [], []
+        for i, ((hh_id, head_id, division, hukou), app_id, case_id) in enumerate(
+            zip(households, app_ids, case_ids, strict=True)
+        ):
+            programme = hardship if rng.random() < 0.1 else (urban if hukou == "urban" else rural)
+            size = 1 if programme is hardship else rng.choice((1, 1, 2, 2, 3, 3, 4, 5))
+            amount = Decimal(rng.randint(300, 1100) * size) + Decimal(rng.randint(0, 99)) / 100
+            status = "active" if i < n else rng.choice(("stopped", "phase_out"))
+            rows_app.append(
+                {"id": app_id, "household_id": hh_id, "applicant_id": head_id, "programme_id": programme.pk,
+                 "division_id": division, "status": "approved", "check_status": "clear", "care_level": "",
+                 "accepted_on": base, "household_size": size, "proposed_amount": amount, "created_at": now,
+                 "updated_at": now}
+            )  # fmt: skip
+            rows_case.append(
+                {"id": case_id, "application_id": app_id, "household_id": hh_id, "programme_id": programme.pk,
+                 "division_id": division, "status": status, "care_level": "", "household_size": size,
+                 "monthly_income_per_capita": 0, "monthly_amount": amount,
+                 "first_payment_month": dt.date(2018, 2, 1), "created_at": now, "updated_at": now}
+            )  # fmt: skip
+        _copy(cursor, "assistance_application", rows_app)
+        _copy(cursor, "assistance_case", rows_case)
+        _write_insert_events(cursor, Application, app_ids, context_id)
+        _write_insert_events(cursor, Case, case_ids, context_id)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE assistance_case; ANALYZE assistance_application; ANALYZE people_person")
+    return {
+        "households": generated["households"],
+        "persons": generated["persons"],
+        "households_seconds": round(households_s, 1),
+        "cases_seconds": round(time.monotonic() - started, 1),
+    }
 
 
 def measure(client, label: str, urls: list[str], n: int) -> dict:
@@ -112,14 +196,14 @@ def main() -> None:
     from django.test.utils import setup_test_environment
 
     from assistance.models import Case
-    from benchmarks.bench_raises import build_cases, machine
+    from benchmarks.bench_raises import machine
 
     if options.reuse:
         from dalian_minzheng.people.models import Person
 
         setup = {"persons": Person.objects.count(), "reused": True}
     else:
-        setup = build_cases(options.cases)
+        setup = build_recipients(options.cases)
     print(f"data set: {setup}", file=sys.stderr)
     setup_test_environment()
     settings.DEBUG = True  # so connection.queries counts the queries (no other effect on these views)
