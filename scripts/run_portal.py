@@ -41,16 +41,32 @@ def main() -> int:
     }
     print(f"portal running at http://{env.get('WEB_BIND', '127.0.0.1:8000')}  (Ctrl-C stops web, worker and beat)")
 
-    def stop(*_):
+    def signal_group(proc: subprocess.Popen, signum: int) -> None:
+        try:
+            os.killpg(proc.pid, signum)
+        except ProcessLookupError:
+            pass  # already gone
+
+    def force(*_):
+        print("second interrupt: killing web, worker and beat", file=sys.stderr)
+        for proc in processes.values():
+            signal_group(proc, signal.SIGKILL)
+
+    def stop() -> None:
+        # A warm shutdown lets the worker finish its running task (an unfinished one would only be redelivered
+        # after the visibility timeout); a second Ctrl-C kills at once.
+        for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(signum, force)
         for proc in processes.values():
             if proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGTERM)
-        deadline = time.monotonic() + 20
+                signal_group(proc, signal.SIGTERM)
+        deadline = time.monotonic() + float(env.get("STOP_TIMEOUT", "60"))
         for proc in processes.values():
             try:
                 proc.wait(timeout=max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
+                signal_group(proc, signal.SIGKILL)
+                proc.wait()
         print("stopped web, worker and beat")
 
     def interrupt(*_):
