@@ -167,3 +167,16 @@ def test_disclosure_query_count_is_constant(client, divisions):
     with CaptureQueriesContext(connection) as many:
         client.get(url, {"district": "210202", "street": "210202001"})
     assert len(many) == len(few) <= 6
+
+
+@pytest.mark.django_db
+def test_page_keys_match_the_public_selector(neighbourhood):
+    """The count and page starts come from the case table alone; they must select exactly the selector's rows."""
+    from assistance import selectors as assistance_selectors
+    from assistance.public.selectors import _ordering_keys
+
+    name = neighbourhood["neighbour"].division.name
+    for prefix, search in ((None, None), ("210202", None), (COMMUNITY, None), ("210203", None), (None, name)):
+        expected = [r["id"] for r in assistance_selectors.public_recipients(community_code=prefix, search=search)]
+        keys = list(_ordering_keys(prefix, search).order_by("division_id", "id").values_list("id", flat=True))
+        assert keys == expected and keys, (prefix, search)
