@@ -242,8 +242,10 @@ def markdown(report: dict) -> str:
         "timings are pessimistic).",
         "",
         f"Data: `generate_scale_data` made {g['households']:,} households / {g['persons']:,} persons in "
-        f"{g['seconds']} s (Python generation {g.get('python_seconds', '?')} s; COPY with the set-based insert "
-        f"audit events). {report['persons']:,} persons in the table.",
+        f"{g['seconds']} s wall (COPY with the set-based insert audit events); CPU used: this process "
+        f"{g.get('python_cpu_seconds', '?')} s (of which generating the rows {g.get('python_seconds', '?')} s wall), "
+        f"its PostgreSQL backend {g.get('db_cpu_seconds', '?')} s (not counting the commit-time work of other "
+        f"PostgreSQL processes such as WAL writing). {report['persons']:,} persons in the table.",
         "",
         "Search on `/people/?q=…` (first page of 50 + the count), ms; SQL = PostgreSQL's execution time of the two "
         "queries (EXPLAIN ANALYZE), selector = `person_search` + paginator from Python (wall), view = whole request "

@@ -201,9 +201,11 @@ class _Person:
 
 
 class _Generator:
-    def __init__(self, seed: int, communities: list[Division], taken: set[str]):
+    def __init__(self, seed, communities: list[Division], taken: set[str], worker: int = 0, workers: int = 1):
         self.rng = random.Random(seed)
-        self.taken = taken
+        self.taken = taken  # shared by the workers; each only ever adds numbers of its own residue class
+        self.worker, self.workers = worker, workers
+        self.python_seconds = 0.0
         self.today = dt.date.today()
         by_district: dict[str, list[Division]] = {}
         for c in communities:
@@ -231,7 +233,8 @@ class _Generator:
         partial = sum(int(d) * w for d, w in zip(first14, idnumbers.WEIGHTS[:14], strict=True))
         parity = 1 if sex == "M" else 0
         for _ in range(50):
-            seq = (int(rng.random() * 500) << 1) | parity
+            base = int(rng.random() * (500 // self.workers)) * self.workers + self.worker
+            seq = (base << 1) | parity
             a, b, c = seq // 100, seq // 10 % 10, seq % 10
             check = idnumbers.CHECK_CHARS[(partial + a * 8 + b * 4 + c * 2) % 11]  # weights 8, 4, 2
             number = f"{first14}{seq:03d}{check}"
@@ -320,74 +323,127 @@ def _write_insert_events(cursor, model, ids: list[int], context_id) -> None:
     )
 
 
-def generate(households: int, seed: int = 1, *, batch: int = 20_000) -> dict:
-    """Create `households` households (≈2.9 persons each). Returns counts and timings."""
+def _backend_cpu_seconds() -> float | None:
+    """CPU seconds (user + system) of this connection's PostgreSQL backend, when it runs on this machine."""
+    import os
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    try:
+        fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()  # noqa: SIM115
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _write_batch(gen: _Generator, n: int, context_id, now) -> int:
+    """Generate and COPY `n` households in one transaction on this thread's connection; returns persons written."""
+    joined = dt.date(2018, 1, 1)
+    tick = time.monotonic()
+    generated = [gen.household() for _ in range(n)]
+    gen.python_seconds += time.monotonic() - tick
+    persons_n = sum(len(m) for _, m in generated)
+    with transaction.atomic(), pgtrigger.ignore(*INSERT_TRIGGERS):
+        with connection.cursor() as cursor:
+            # A statement pgtrigger can tag, so its "ignore" setting is in force for the COPYs below.
+            cursor.execute("UPDATE people_division SET name = name WHERE false")
+            person_ids = _reserve_ids(cursor, "people_person", persons_n)
+            household_ids = _reserve_ids(cursor, "people_household", n)
+            it = iter(person_ids)
+            for _, members in generated:
+                for m in members:
+                    m.pk = next(it)
+            places = []
+            for community, _ in generated:
+                street = community.parent.name if community.parent else ""
+                address = (
+                    f"大连市{street}{gen.rng.choice(STREET_WORDS)}路{gen.rng.randint(1, 300)}号"
+                    f"{gen.rng.randint(1, 30)}-{gen.rng.randint(1, 6)}-{gen.rng.randint(1, 2)}"
+                )
+                places.append((address, "rural" if community.name.endswith("村") else "urban"))
+            raw = cursor.cursor  # the psycopg cursor, for COPY
+            with raw.copy(f"COPY people_person ({', '.join(PERSON_COLUMNS)}) FROM STDIN") as copy:
+                for (community, members), (address, hukou) in zip(generated, places, strict=True):
+                    for m in members:
+                        copy.write_row(
+                            (m.pk, m.id_number, m.name, m.sex, m.birth, m.phone, hukou, address,
+                             community.code, False, now, now)
+                        )  # fmt: skip
+            with raw.copy(f"COPY people_household ({', '.join(HOUSEHOLD_COLUMNS)}) FROM STDIN") as copy:
+                for hh_id, (community, members), (address, hukou) in zip(household_ids, generated, places, strict=True):
+                    copy.write_row((hh_id, members[0].pk, community.code, address, hukou, now, now))
+            with raw.copy(f"COPY people_householdmember ({', '.join(MEMBER_COLUMNS)}) FROM STDIN") as copy:
+                for hh_id, (_, members) in zip(household_ids, generated, strict=True):
+                    for m in members:
+                        copy.write_row((hh_id, m.pk, m.relationship, max(joined, m.birth), None, None))
+            member_ids = [r[0] for r in _fetch(cursor, household_ids)]
+            _write_insert_events(cursor, Person, person_ids, context_id)
+            _write_insert_events(cursor, Household, household_ids, context_id)
+            _write_insert_events(cursor, HouseholdMember, member_ids, context_id)
+    return persons_n
+
+
+def generate(households: int, seed: int = 1, *, batch: int = 10_000, workers: int | None = None) -> dict:
+    """Create `households` households (≈2.9 persons each). Returns counts and timings.
+
+    `workers` threads, each with its own database connection, write batches in parallel (default: the number of
+    cores, up to 4; one inside an open transaction, e.g. in tests, because other connections could not see its
+    rows). Each worker draws ID sequence numbers from its own residue class, so they never collide. The output is
+    deterministic for a given (households, seed, workers)."""
+    import os
+    from concurrent.futures import ThreadPoolExecutor
+
     started = time.monotonic()
+    cpu_started = time.process_time()
+    db_cpu_started = _backend_cpu_seconds()
+    if workers is None:
+        workers = 1 if connection.in_atomic_block else max(1, min(4, os.cpu_count() or 1))
     communities = list(Division.objects.filter(level=DivisionLevel.COMMUNITY, is_active=True).select_related("parent"))
     if not communities:
         raise RuntimeError("no communities: run `manage.py load_reference_data` first")
     with connection.cursor() as cursor:
         cursor.execute("SELECT id_number FROM people_person")
         taken = {r[0] for r in cursor.fetchall()}
-    gen = _Generator(seed, communities, taken)
     context_id = Context.objects.create(
         id=uuid.uuid4(), metadata={"task": "generate_scale_data", "seed": seed, "households": households}
     ).id
     now = timezone.now()
-    joined = dt.date(2018, 1, 1)
-    totals = {"households": 0, "persons": 0}
-    done = 0
-    python_s = 0.0
-    while done < households:
-        n = min(batch, households - done)
-        tick = time.monotonic()
-        generated = [gen.household() for _ in range(n)]
-        python_s += time.monotonic() - tick
-        persons_n = sum(len(m) for _, m in generated)
-        with transaction.atomic(), pgtrigger.ignore(*INSERT_TRIGGERS):
-            with connection.cursor() as cursor:
-                # A statement pgtrigger can tag, so its "ignore" setting is in force for the COPYs below.
-                cursor.execute("UPDATE people_division SET name = name WHERE false")
-                person_ids = _reserve_ids(cursor, "people_person", persons_n)
-                household_ids = _reserve_ids(cursor, "people_household", n)
-                it = iter(person_ids)
-                for _, members in generated:
-                    for m in members:
-                        m.pk = next(it)
-                places = []
-                for community, _ in generated:
-                    street = community.parent.name if community.parent else ""
-                    address = (
-                        f"大连市{street}{gen.rng.choice(STREET_WORDS)}路{gen.rng.randint(1, 300)}号"
-                        f"{gen.rng.randint(1, 30)}-{gen.rng.randint(1, 6)}-{gen.rng.randint(1, 2)}"
-                    )
-                    places.append((address, "rural" if community.name.endswith("村") else "urban"))
-                raw = cursor.cursor  # the psycopg cursor, for COPY
-                with raw.copy(f"COPY people_person ({', '.join(PERSON_COLUMNS)}) FROM STDIN") as copy:
-                    for (community, members), (address, hukou) in zip(generated, places, strict=True):
-                        for m in members:
-                            copy.write_row(
-                                (m.pk, m.id_number, m.name, m.sex, m.birth, m.phone, hukou, address,
-                                 community.code, False, now, now)
-                            )  # fmt: skip
-                with raw.copy(f"COPY people_household ({', '.join(HOUSEHOLD_COLUMNS)}) FROM STDIN") as copy:
-                    for hh_id, (community, members), (address, hukou) in zip(
-                        household_ids, generated, places, strict=True
-                    ):
-                        copy.write_row((hh_id, members[0].pk, community.code, address, hukou, now, now))
-                with raw.copy(f"COPY people_householdmember ({', '.join(MEMBER_COLUMNS)}) FROM STDIN") as copy:
-                    for hh_id, (_, members) in zip(household_ids, generated, strict=True):
-                        for m in members:
-                            copy.write_row((hh_id, m.pk, m.relationship, max(joined, m.birth), None, None))
-                member_ids = [r[0] for r in _fetch(cursor, household_ids)]
-                _write_insert_events(cursor, Person, person_ids, context_id)
-                _write_insert_events(cursor, Household, household_ids, context_id)
-                _write_insert_events(cursor, HouseholdMember, member_ids, context_id)
-        done += n
-        totals["households"] += n
-        totals["persons"] += persons_n
+    sizes = [min(batch, households - i) for i in range(0, households, batch)]
+    generators = [_Generator(seed if w == 0 else f"{seed}:{w}", communities, taken, w, workers) for w in range(workers)]
+
+    def work(worker: int, own_connection: bool) -> tuple[int, int, float]:
+        done_households = done_persons = 0
+        db_cpu_before = _backend_cpu_seconds() if own_connection else None
+        try:
+            for n in sizes[worker::workers]:
+                done_persons += _write_batch(generators[worker], n, context_id, now)
+                done_households += n
+            db_cpu_after = _backend_cpu_seconds() if own_connection else None
+        finally:
+            if own_connection:
+                connection.close()  # this thread's own connection
+        used = (db_cpu_after - db_cpu_before) if db_cpu_before is not None and db_cpu_after is not None else 0.0
+        return done_households, done_persons, used
+
+    if workers == 1:
+        results = [work(0, own_connection=False)]
+    else:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            results = list(pool.map(lambda w: work(w, own_connection=True), range(workers)))
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE people_person; ANALYZE people_household; ANALYZE people_householdmember")
-    totals["seconds"] = round(time.monotonic() - started, 1)
-    totals["python_seconds"] = round(python_s, 1)
+    totals = {
+        "households": sum(r[0] for r in results),
+        "persons": sum(r[1] for r in results),
+        "workers": workers,
+        "seconds": round(time.monotonic() - started, 1),
+        "python_seconds": round(sum(g.python_seconds for g in generators), 1),
+        # CPU actually used by this process and by its PostgreSQL backends: on a shared, overloaded machine the
+        # wall time mostly measures waiting for a core; the CPU is what the work costs on an idle one.
+        "python_cpu_seconds": round(time.process_time() - cpu_started, 1),
+    }
+    db_cpu = _backend_cpu_seconds()
+    if db_cpu is not None and db_cpu_started is not None:
+        totals["db_cpu_seconds"] = round(db_cpu - db_cpu_started + sum(r[2] for r in results), 1)
     return totals

@@ -42,3 +42,13 @@ def test_command_adds_a_second_population_without_collisions(divisions, capsys):
     call_command("generate_scale_data", households=40, seed=1)  # same seed again: no unique-key failure
     assert Person.objects.count() > first
     assert "households" in capsys.readouterr().out
+
+
+@pytest.mark.django_db(transaction=True)
+def test_parallel_workers_write_disjoint_valid_numbers(divisions):
+    stats = generate(households=200, seed=3, workers=2, batch=50)
+    assert stats["workers"] == 2 and stats["households"] == Household.objects.count() == 200
+    numbers = list(Person.objects.values_list("id_number", flat=True))
+    assert len(numbers) == len(set(numbers)) == stats["persons"]
+    assert all(idnumbers.is_valid(n) for n in numbers)
+    assert Person.pgh_event_model.objects.filter(pgh_label="insert").count() == stats["persons"]
