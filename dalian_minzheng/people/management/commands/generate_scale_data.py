@@ -13,9 +13,13 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--households", type=int, default=100_000, help="number of households (≈2.9 persons each)")
         parser.add_argument("--seed", type=int, default=1, help="random seed (deterministic output)")
+        parser.add_argument(
+            "--workers", type=int, default=None, help="parallel database connections (default: cores, up to 4)"
+        )
 
-    def handle(self, *args, households: int, seed: int, **options):
-        stats = generate(households=households, seed=seed)
+    def handle(self, *args, households: int, seed: int, workers: int | None = None, **options):
+        stats = generate(households=households, seed=seed, workers=workers)
         self.stdout.write(
-            f"{stats['households']} households, {stats['persons']} persons in {stats['seconds']} s (seed {seed})"
+            f"{stats['households']} households, {stats['persons']} persons in {stats['seconds']} s "
+            f"(seed {seed}, {stats['workers']} workers)"
         )
