@@ -1,7 +1,6 @@
-"""Streaming CSV for the audit log export. Cells that a spreadsheet would run as a formula are neutralised.
-
-When the spreadsheet engine's streaming export service (dalian_minzheng/spreadsheets/exports.py) lands it can take
-this over; the view only needs an iterator of rows.
+"""Streaming CSV for the audit log export. Cells that a spreadsheet would run as a formula are neutralised with the
+same rule as the spreadsheet engine's exports (`spreadsheets.exports.neutralise`). The audit rows are not a
+queryset of one model, so they stream through this small writer rather than an ExportKind.
 """
 
 from __future__ import annotations
@@ -10,19 +9,16 @@ import csv
 import json
 from collections.abc import Iterable, Iterator
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+from dalian_minzheng.spreadsheets.exports import neutralise as neutralise_text
 
 
 def neutralise(value) -> str:
-    """Prefix a single quote to text that Excel / WPS would evaluate (CSV injection)."""
+    """Text for a CSV cell; a leading =, +, -, @, tab or CR gets an apostrophe (CSV injection)."""
     if value is None:
         return ""
     if isinstance(value, dict | list):
         value = json.dumps(value, ensure_ascii=False, default=str)
-    text = str(value)
-    if text.startswith(FORMULA_PREFIXES):
-        return "'" + text
-    return text
+    return neutralise_text(str(value))
 
 
 class _Echo:

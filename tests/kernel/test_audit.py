@@ -117,16 +117,23 @@ def test_auditor_searches_by_person_user_table_and_date(client, auditor, casewor
 
 
 @pytest.mark.django_db
-def test_audit_export_streams_csv_neutralises_formulas_and_is_recorded(client, auditor):
-    make_person(STREET_ZS, name='=HYPERLINK("http://x")')
+def test_audit_export_streams_csv_neutralises_formulas_and_is_recorded(client, auditor, make_user):
+    evil = make_user("evil", "caseworker", STREET_ZS)
+    evil.full_name = '=HYPERLINK("http://x")'
+    evil.save()
+    person = make_person(STREET_ZS, name="导出")
+    with pghistory.context(user=evil.pk, url="/x"):
+        Person.objects.filter(pk=person.pk).update(phone="-1")
     client.force_login(auditor)
     response = client.get(reverse("audit:event_export"), {"table": "people.Person"})
     assert response.status_code == 200 and response.streaming
     body = b"".join(response.streaming_content).decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(body)))
-    assert len(rows) == 2
-    assert "'=HYPERLINK" not in rows[1][7] or rows[1][7].startswith("{")  # JSON data column is not a formula
+    assert len(rows) == 3  # header, insert, update
+    update = rows[1]
+    assert update[2] == "update" and update[4] == '\'=HYPERLINK("http://x")'
     assert neutralise("=1+1") == "'=1+1" and neutralise("-3") == "'-3" and neutralise("@x") == "'@x"
+    assert neutralise("\tx") == "'\tx" and neutralise("正常") == "正常"
     assert AccessEvent.objects.filter(kind=AccessKind.AUDIT_EXPORT, user=auditor).count() == 1
 
 
