@@ -65,23 +65,7 @@ def machine() -> dict:
     }
 
 
-def _copy(cursor, table: str, rows: list[dict]) -> None:
-    """COPY dict rows; NOT NULL columns without a default that the rows leave out get '' / false / 0, so columns
-    added to the casework models later do not break the benchmark."""
-    cursor.execute(
-        "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = %s AND is_nullable = 'NO'"
-        " AND column_default IS NULL AND is_identity = 'NO'",
-        [table],
-    )
-    fill = {"boolean": False, "smallint": 0, "integer": 0, "bigint": 0, "numeric": 0}
-    defaults = {name: fill.get(kind, "") for name, kind in cursor.fetchall() if name not in rows[0]}
-    columns = [*rows[0], *defaults]
-    with cursor.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row([*row.values(), *defaults.values()])
-
-
-def scratch_database() -> str:
+def scratch_database(reuse: bool = False) -> str:
     from urllib.parse import urlparse, urlunparse
 
     import psycopg
@@ -92,9 +76,10 @@ def scratch_database() -> str:
     parts = urlparse(url)
     name = parts.path.lstrip("/") + "_bench_checks"
     admin = urlunparse(parts._replace(path="/postgres", scheme="postgresql"))
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
+    if not reuse:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{name}"')
     return urlunparse(parts._replace(path=f"/{name}"))
 
 
@@ -127,9 +112,23 @@ def _rates(rng: random.Random) -> dict:
 RARE_RATE = 0.0002  # each of the remaining 20 items
 
 
+def _insert_select(cursor, table: str, values: dict[str, str], source: str) -> int:
+    """INSERT INTO table (columns) SELECT expressions FROM source; NOT NULL columns without a default that `values`
+    leaves out get '' / false / 0, so columns added to the casework models later do not break the benchmark."""
+    cursor.execute(
+        "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = %s AND is_nullable = 'NO'"
+        " AND column_default IS NULL AND is_identity = 'NO'",
+        [table],
+    )
+    fill = {"boolean": "false", "smallint": "0", "integer": "0", "bigint": "0", "numeric": "0"}
+    extra = {name: fill.get(kind, "''") for name, kind in cursor.fetchall() if name not in values and name != "id"}
+    columns = {**values, **extra}
+    cursor.execute(f"INSERT INTO {table} ({', '.join(columns)}) SELECT {', '.join(columns.values())} FROM {source}")
+    return cursor.rowcount
+
+
 def build(persons_wanted: int, records_wanted: int) -> dict:
     from django.db import connection, transaction
-    from django.utils import timezone
 
     from assistance.checks.models import DataItem, Delivery, Department
     from assistance.models import Programme
@@ -143,33 +142,33 @@ def build(persons_wanted: int, records_wanted: int) -> dict:
     timings["persons_seconds"] = round(time.monotonic() - tick, 1)
 
     rng = random.Random(17)
-    now = timezone.now()
     urban = Programme.objects.get(code="urban_allowance")
     tick = time.monotonic()
+    # one approved application and one active case per household, set-based (audit triggers on)
     with transaction.atomic(), audit_context(task="bench_checks.setup"), connection.cursor() as cursor:
         cursor.execute("UPDATE people_division SET name = name WHERE false")  # sets the audit context variables
-        cursor.execute("SELECT id, head_id, division_id FROM people_household ORDER BY id")
-        households = cursor.fetchall()
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence('assistance_application', 'id')) FROM generate_series(1, %s)",
-            [len(households)],
-        )
-        app_ids = [r[0] for r in cursor.fetchall()]
-        rows_app, rows_case = [], []
-        for (hh_id, head_id, division), app_id in zip(households, app_ids, strict=True):
-            rows_app.append(
-                {"id": app_id, "household_id": hh_id, "applicant_id": head_id, "programme_id": urban.pk,
-                 "division_id": division, "status": "approved", "check_status": "clear", "care_level": "",
-                 "accepted_on": dt.date(2025, 1, 1), "household_size": 1, "created_at": now, "updated_at": now}
-            )  # fmt: skip
-            rows_case.append(
-                {"application_id": app_id, "household_id": hh_id, "programme_id": urban.pk, "division_id": division,
-                 "status": "active", "care_level": "", "household_size": 1, "monthly_income_per_capita": 0,
-                 "monthly_amount": Decimal("800.00"), "first_payment_month": dt.date(2025, 2, 1),
-                 "created_at": now, "updated_at": now}
-            )  # fmt: skip
-        _copy(cursor, "assistance_application", rows_app)
-        _copy(cursor, "assistance_case", rows_case)
+        applications = _insert_select(
+            cursor,
+            "assistance_application",
+            {
+                "household_id": "h.id", "applicant_id": "h.head_id", "programme_id": str(urban.pk),
+                "division_id": "h.division_id", "status": "'approved'", "check_status": "'clear'",
+                "care_level": "''", "accepted_on": "DATE '2025-01-01'", "household_size": "1",
+                "created_at": "now()", "updated_at": "now()",
+            },
+            "people_household h ORDER BY h.id",
+        )  # fmt: skip
+        _insert_select(
+            cursor,
+            "assistance_case",
+            {
+                "application_id": "a.id", "household_id": "a.household_id", "programme_id": "a.programme_id",
+                "division_id": "a.division_id", "status": "'active'", "care_level": "''", "household_size": "1",
+                "monthly_income_per_capita": "0", "monthly_amount": "800.00",
+                "first_payment_month": "DATE '2025-02-01'", "created_at": "now()", "updated_at": "now()",
+            },
+            "assistance_application a ORDER BY a.id",
+        )  # fmt: skip
         # every member signed an authorisation
         cursor.execute(
             """
@@ -182,7 +181,7 @@ def build(persons_wanted: int, records_wanted: int) -> dict:
         )
     timings["cases_authorisations_seconds"] = round(time.monotonic() - tick, 1)
 
-    # department records
+    # department records: one delivery per department, COPY'd in as text lines
     tick = time.monotonic()
     items = {i.code: i for i in DataItem.objects.select_related("department")}
     deliveries = {}
@@ -199,27 +198,46 @@ def build(persons_wanted: int, records_wanted: int) -> dict:
         checked = [r[0] for r in cursor.fetchall()]
     rates = _rates(rng)
     rare = [code for code in items if code not in rates]
-    as_of = dt.date(2026, 10, 31)
+    prefix = {code: f"{deliveries[i.department_id]}\t{i.pk}\t" for code, i in items.items()}
+    suffix = "\t2026-10-31\tt\n"
+    NULL = "\\N"  # noqa: N806  (COPY's text-format null)
     written = 0
-    columns = "delivery_id, item_id, id_number, value, attributes, as_of, is_current"
 
-    def row(code: str, number: str, value, attributes: str = "{}"):
-        item = items[code]
-        return (deliveries[item.department_id], item.pk, number, value, attributes, as_of, True)
+    def line(code: str, number: str, value, attributes: str = "{}") -> str:
+        return f"{prefix[code]}{number}\t{NULL if value is None else value}\t{attributes}{suffix}"
 
     with transaction.atomic(), connection.cursor() as cursor:
-        with cursor.cursor.copy(f"COPY checks_departmentrecord ({columns}) FROM STDIN") as copy:
+        # bulk load: indexes rebuilt once afterwards, no per-row foreign-key triggers (the rows are consistent)
+        cursor.execute(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'checks_departmentrecord' "
+            "AND indexname NOT LIKE '%%pkey'"
+        )
+        indexes = cursor.fetchall()
+        cursor.execute(
+            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE conrelid = 'checks_departmentrecord'::regclass AND contype = 'u'"
+        )
+        constraints = cursor.fetchall()
+        for name, _definition in constraints:
+            cursor.execute(f'ALTER TABLE checks_departmentrecord DROP CONSTRAINT "{name}"')
+        for name, _definition in indexes:
+            cursor.execute(f'DROP INDEX IF EXISTS "{name}"')
+        cursor.execute("SET LOCAL session_replication_role = replica")
+        with cursor.cursor.copy(
+            "COPY checks_departmentrecord (delivery_id, item_id, id_number, value, attributes, as_of, is_current) "
+            "FROM STDIN"
+        ) as copy:
+            buffer: list[str] = []
             for number in checked:
                 for code, (rate, value) in rates.items():
                     if rng.random() < rate:
                         attrs = '{"disabled_mobility": true}' if code == "vehicle" and rng.random() < 0.3 else "{}"
-                        copy.write_row(row(code, number, value(), attrs))
-                        written += 1
+                        buffer.append(line(code, number, value(), attrs))
                 for code in rare:
                     if rng.random() < RARE_RATE:
-                        copy.write_row(row(code, number, rng.randint(1, 200000)))
-                        written += 1
-            checked_records = written
+                        buffer.append(line(code, number, rng.randint(1, 200000)))
+            written = checked_records = len(buffer)
+            copy.write("".join(buffer))
             # the rest of the province's residents the departments cover: 4 items each
             codes = ["hukou", "resident_medical", "deposits", "residential_property", "tax_credit", "pension_payment",
                      "medical_expenses", "wages", "vehicle", "bank_loans"]  # fmt: skip
@@ -227,33 +245,64 @@ def build(persons_wanted: int, records_wanted: int) -> dict:
             k = 0
             birth0 = dt.date(1940, 1, 1)
             while written < records_wanted:
-                rest = k // len(addresses)
-                number = idnumbers.make(
-                    addresses[k % len(addresses)], birth0 + dt.timedelta(days=rest // 999), rest % 999 + 1
+                buffer = []
+                for _ in range(50_000):
+                    rest = k // len(addresses)
+                    number = idnumbers.make(
+                        addresses[k % len(addresses)], birth0 + dt.timedelta(days=rest // 999), rest % 999 + 1
+                    )
+                    k += 1
+                    for code in rng.sample(codes, 4):
+                        buffer.append(line(code, number, rng.randint(0, 5000)))
+                buffer = buffer[: records_wanted - written]
+                written += len(buffer)
+                copy.write("".join(buffer))
+        cursor.execute("SET LOCAL session_replication_role = origin")
+        for name, definition in constraints:
+            cursor.execute(f'ALTER TABLE checks_departmentrecord ADD CONSTRAINT "{name}" {definition}')
+        for _name, definition in indexes:
+            cursor.execute(
+                definition.replace("CREATE UNIQUE INDEX", "CREATE UNIQUE INDEX IF NOT EXISTS", 1).replace(
+                    "CREATE INDEX", "CREATE INDEX IF NOT EXISTS", 1
                 )
-                k += 1
-                for code in rng.sample(codes, 4):
-                    copy.write_row(row(code, number, rng.randint(0, 5000)))
-                    written += 1
-                    if written >= records_wanted:
-                        break
+            )
         cursor.execute(
             "UPDATE checks_delivery d SET record_count = c.n, current_count = c.n FROM "
             "(SELECT delivery_id, count(*) AS n FROM checks_departmentrecord GROUP BY delivery_id) c "
             "WHERE c.delivery_id = d.id"
         )
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+        cursor.execute("VACUUM ANALYZE")
     timings["records_seconds"] = round(time.monotonic() - tick, 1)
     return {
         "households": generated["households"],
         "persons": generated["persons"],
-        "applications": len(app_ids),
+        "applications": applications,
         "department_records": written,
         "records_of_checked_persons": checked_records,
         "other_residents_covered": k,
         **timings,
     }
+
+
+def reset_results() -> dict:
+    """For --reuse: forget the previous run's check results (the casework state it changed is reset too)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "TRUNCATE checks_finding, checks_findingaction, checks_applicationcheck, checks_checkrunsubject, "
+            "checks_checkrun CASCADE"
+        )
+        cursor.execute("UPDATE assistance_application SET check_status = 'clear' WHERE check_status <> 'clear'")
+        cursor.execute("UPDATE assistance_case SET status = 'active' WHERE status <> 'active'")
+        cursor.execute(
+            "SELECT (SELECT count(*) FROM people_household), (SELECT count(*) FROM people_person), "
+            "(SELECT count(*) FROM checks_departmentrecord)"
+        )
+        households, persons, records = cursor.fetchone()
+        cursor.execute("VACUUM ANALYZE")
+    return {"households": households, "persons": persons, "department_records": records, "reused": True}
 
 
 class Rollback(Exception):
@@ -414,17 +463,21 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=5_000_000)
     parser.add_argument("--subset", type=int, default=5_000)
     parser.add_argument("--chunk", type=int, default=5_000, help="applications per chunk of the full run")
+    parser.add_argument(
+        "--reuse", action="store_true", help="keep the data set of the previous run; only reset the check results"
+    )
     options = parser.parse_args()
 
-    os.environ["DATABASE_URL"] = scratch_database()
+    os.environ["DATABASE_URL"] = scratch_database(options.reuse)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dalian_minzheng.settings")
     os.environ["CONN_MAX_AGE"] = "0"
-    tick = time.monotonic()
-    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, check=True)
-    print(f"scratch database migrated in {time.monotonic() - tick:.0f} s", file=sys.stderr)
-    subprocess.run(
-        [sys.executable, "manage.py", "load_reference_data"], cwd=ROOT, check=True, stdout=subprocess.DEVNULL
-    )
+    if not options.reuse:
+        tick = time.monotonic()
+        subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, check=True)
+        print(f"scratch database migrated in {time.monotonic() - tick:.0f} s", file=sys.stderr)
+        subprocess.run(
+            [sys.executable, "manage.py", "load_reference_data"], cwd=ROOT, check=True, stdout=subprocess.DEVNULL
+        )
     import django
 
     django.setup()
@@ -433,9 +486,14 @@ def main() -> None:
     from assistance.models import Application, CaseReview
     from dalian_minzheng.accounts.models import User
 
-    setup = build(options.persons, options.records)
-    print(f"data set built: {setup}", file=sys.stderr)
-    admin = User.objects.create_user(username="bench_city_admin", role="city_admin", division_id="210200")
+    if options.reuse:
+        setup = reset_results()
+    else:
+        setup = build(options.persons, options.records)
+    print(f"data set: {setup}", file=sys.stderr)
+    admin, _created = User.objects.get_or_create(
+        username="bench_city_admin", defaults={"role": "city_admin", "division_id": "210200"}
+    )
 
     # 1. the same 5,000-person subset: per-person loop vs set-based engine, same findings
     subset = subset_applications(options.subset)

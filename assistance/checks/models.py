@@ -232,8 +232,9 @@ class DepartmentRecord(models.Model):
     delivery (later as-of date, then later delivery) supersedes the current record of the same ID number and item,
     and the older row stays as history."""
 
-    delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE, related_name="records")
-    item = models.ForeignKey(DataItem, on_delete=models.PROTECT, related_name="+")
+    # the unique (delivery, item, ID number) index serves the delivery foreign key; no index of its own
+    delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE, related_name="records", db_index=False)
+    item = models.ForeignKey(DataItem, on_delete=models.PROTECT, related_name="+", db_index=False)
     id_number = models.CharField(_("ID number"), max_length=18)
     value = models.DecimalField(_("value"), max_digits=16, decimal_places=2, null=True, blank=True)
     attributes = models.JSONField(_("attributes"), default=dict, blank=True)
@@ -355,16 +356,29 @@ class Finding(models.Model):
     """The result for one member and one item of one application, with its evidence. Upserted by the engine:
     identical evidence leaves the row (and its resolution) untouched; changed evidence re-opens it."""
 
-    application = models.ForeignKey("assistance.Application", on_delete=models.CASCADE, related_name="+")
-    person = models.ForeignKey(Person, verbose_name=_("member"), on_delete=models.PROTECT, related_name="+")
-    item = models.ForeignKey(DataItem, verbose_name=_("data item"), on_delete=models.PROTECT, related_name="+")
+    # Three indexes only (primary key, the unique key led by the application, the division prefix): every extra
+    # index is paid per row on each of the hundreds of thousands of upserts of a run.
+    application = models.ForeignKey(
+        "assistance.Application", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    person = models.ForeignKey(
+        Person, verbose_name=_("member"), on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    item = models.ForeignKey(
+        DataItem, verbose_name=_("data item"), on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     # department, division and the run ids are copies the engine writes from the item, the application and the run:
     # no foreign-key trigger per row for them (hundreds of thousands of rows per run)
     department = models.ForeignKey(
-        Department, verbose_name=_("department"), on_delete=models.DO_NOTHING, related_name="+", db_constraint=False
+        Department,
+        verbose_name=_("department"),
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
-    division = division_field(db_constraint=False)
-    record = models.ForeignKey(DepartmentRecord, on_delete=models.PROTECT, related_name="+")
+    division = division_field(db_constraint=False, db_index=False)
+    record = models.ForeignKey(DepartmentRecord, on_delete=models.PROTECT, related_name="+", db_index=False)
     outcome = models.CharField(_("outcome"), max_length=16, choices=Outcome.choices)
     value = models.DecimalField(_("value"), max_digits=16, decimal_places=2, null=True, blank=True)
     household_total = models.DecimalField(_("household total"), max_digits=16, decimal_places=2, null=True, blank=True)
@@ -373,10 +387,14 @@ class Finding(models.Model):
     employed = models.BooleanField(_("shows employment"), default=False)
     as_of = models.DateField(_("as of"))
     resolution = models.CharField(_("resolution"), max_length=16, choices=Resolution.choices)
-    first_run = models.ForeignKey(CheckRun, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False)
-    changed_run = models.ForeignKey(CheckRun, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False)
+    first_run = models.ForeignKey(
+        CheckRun, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False, db_index=False
+    )
+    changed_run = models.ForeignKey(
+        CheckRun, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False, db_index=False
+    )
     resolved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
     )
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
     note = models.TextField(_("note"), blank=True)
@@ -391,7 +409,6 @@ class Finding(models.Model):
         ]
         indexes = [
             models.Index(fields=["division"], name="finding_div_prefix", opclasses=["varchar_pattern_ops"]),
-            models.Index(fields=["department", "outcome"], name="finding_department_outcome"),
         ]
 
     def __str__(self) -> str:
@@ -433,8 +450,8 @@ class ApplicationCheck(models.Model):
     """The latest check summary of one application (one row per application, upserted by the engine)."""
 
     application = models.OneToOneField("assistance.Application", on_delete=models.CASCADE, related_name="+")
-    division = division_field()
-    last_run = models.ForeignKey(CheckRun, on_delete=models.PROTECT, related_name="+")
+    division = division_field(db_index=False)
+    last_run = models.ForeignKey(CheckRun, on_delete=models.PROTECT, related_name="+", db_index=False)
     members_total = models.PositiveSmallIntegerField(default=0)
     members_checked = models.PositiveSmallIntegerField(default=0)
     missing_person_ids = models.JSONField(default=list, blank=True)
@@ -442,7 +459,9 @@ class ApplicationCheck(models.Model):
     checked_at = models.DateTimeField()
     # set by the engine with the findings, cleared when casework has the new status (and review) — in one transaction
     handoff_status = models.CharField(max_length=16, blank=True)
-    review_run = models.ForeignKey(CheckRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    review_run = models.ForeignKey(
+        CheckRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
 
     class Meta:
         verbose_name = _("application check")
