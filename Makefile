@@ -53,5 +53,7 @@ test: install test-tools
 messages: install
 	$(PY) scripts/check_translations.py --update
 
+# Every benchmark in turn at its default scale (each works in its own scratch database); results go to
+# benchmarks/BENCHMARKS.md by hand. One benchmark: .venv/bin/python benchmarks/bench_<name>.py --help
 bench: install
-	$(PY) benchmarks/run_all.py
+	@for bench in benchmarks/bench_*.py; do echo "== $$bench"; $(PY) $$bench || exit 1; done
