@@ -14,7 +14,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _common import machine_info, peak_rss_mb, run_child, setup_django
+from _common import backend_cpu_seconds, machine_info, own_cpu_seconds, peak_rss_mb, run_child, setup_django
 
 SCRIPT = Path(__file__).resolve()
 
@@ -30,12 +30,15 @@ def child(size: int) -> dict:
     kind = exports.get_export("people.persons")
     queryset = kind.queryset(user, {})[:size]
     base = peak_rss_mb()
+    cpu0, pg0 = own_cpu_seconds(), backend_cpu_seconds()
     started = time.perf_counter()
     with tempfile.TemporaryFile() as tmp:
         count = exports.write_xlsx(tmp, kind, exports.iter_rows(kind, queryset, full_ids=False))
         size_mb = tmp.tell() / 1e6
     seconds = time.perf_counter() - started
     return {
+        "cpu_s": own_cpu_seconds() - cpu0,
+        "pg_cpu_s": backend_cpu_seconds() - pg0,
         "rows": count,
         "columns": len(kind.columns),
         "seconds": seconds,

@@ -15,7 +15,16 @@ import json
 import time
 from pathlib import Path
 
-from _common import ROOT, machine_info, peak_rss_mb, reset_people, run_child, setup_django
+from _common import (
+    ROOT,
+    backend_cpu_seconds,
+    machine_info,
+    own_cpu_seconds,
+    peak_rss_mb,
+    reset_people,
+    run_child,
+    setup_django,
+)
 
 SCRIPT = Path(__file__).resolve()
 BENCH_DIR = ROOT / "var" / "bench"
@@ -80,6 +89,7 @@ def child_engine(path: str) -> dict:
     translation.activate("zh-hans")
     user = _admin()
     base_mb = peak_rss_mb()
+    cpu0, pg0 = own_cpu_seconds(), backend_cpu_seconds()
     started = time.perf_counter()
     job = ImportJob(
         kind="people.household_members", original_name=Path(path).name, uploaded_by=user, division_id="210202"
@@ -94,6 +104,8 @@ def child_engine(path: str) -> dict:
     job = engine.commit_job(job.pk)
     done = time.perf_counter()
     return {
+        "cpu_s": own_cpu_seconds() - cpu0,
+        "pg_cpu_s": backend_cpu_seconds() - pg0,
         "rows": job.total_rows,
         "new": job.new_count,
         "updated": job.updated_count,
@@ -117,11 +129,14 @@ def child_die(path: str) -> dict:
     from dalian_minzheng.spreadsheets.resources import HouseholdMemberResource
 
     user = _admin()
+    cpu0, pg0 = own_cpu_seconds(), backend_cpu_seconds()
     started = time.perf_counter()
     dataset = XLSX().create_dataset(Path(path).read_bytes())
     result = HouseholdMemberResource().import_data(dataset, dry_run=False, user=user)
     done = time.perf_counter()
     return {
+        "cpu_s": own_cpu_seconds() - cpu0,
+        "pg_cpu_s": backend_cpu_seconds() - pg0,
         "rows": len(dataset),
         "errors": len(result.row_errors()) + len(result.invalid_rows),
         "persons": Person.objects.count(),
@@ -135,6 +150,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--die-rows", type=int, default=5_000)
     parser.add_argument("--reset", action="store_true")
+    parser.add_argument("--skip-openpyxl", action="store_true", help="openpyxl takes minutes on 100k rows")
     parser.add_argument("--child", nargs=2)
     args = parser.parse_args()
     if args.child:
@@ -154,7 +170,7 @@ def main() -> None:
     path = ensure_file(args.rows)
     slice_path = slice_without_title(path, args.die_rows)
     print(f"file: {path.name} ({path.stat().st_size / 1e6:.1f} MB, {args.rows} rows + title + header)")
-    for reader in ("calamine", "openpyxl"):
+    for reader in ("calamine",) if args.skip_openpyxl else ("calamine", "openpyxl"):
         r = run_child(SCRIPT, reader, str(path))
         print(
             f"read {reader:9s}: {r['rows']} rows in {r['seconds']:.2f} s = {r['rows'] / r['seconds']:,.0f} rows/s, "

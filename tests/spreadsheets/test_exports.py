@@ -135,3 +135,26 @@ def test_person_list_has_the_export_button_with_the_current_filter(client, distr
     page = client.get(reverse("people:person_list"), {"q": "西岗"}).content.decode()
     assert f"{EXPORT}?kind=people.persons&amp;format=xlsx&amp;q=%E8%A5%BF%E5%B2%97" in page
     assert "full_ids=1" in page  # district admins may ask for full numbers
+
+
+def test_streaming_xlsx_writer_round_trips_through_openpyxl(tmp_path):
+    import datetime as dt
+
+    from dalian_minzheng.spreadsheets.xlsxstream import StreamingXlsx, column_letter
+
+    assert [column_letter(i) for i in (0, 25, 26, 701, 702)] == ["A", "Z", "AA", "ZZ", "AAA"]
+    path = tmp_path / "out.xlsx"
+    with StreamingXlsx(path.open("wb"), "人员<&>", ["姓名", "数", "日期", "时间"], [10, 8, 12, 16]) as out:
+        out.write_row(["张三 & <李四>", 12.5, dt.date(1990, 1, 1), dt.datetime(2024, 5, 6, 7, 8)])
+        out.write_row(["bad\x01char", None, "", "a\rb\tc"])
+        for i in range(2000):
+            out.write_row([f"行{i}", i, None, None])
+    workbook = openpyxl.load_workbook(path)
+    sheet = workbook.active
+    assert sheet.title == "人员<&>"
+    rows = list(sheet.values)
+    assert rows[0] == ("姓名", "数", "日期", "时间")
+    assert rows[1] == ("张三 & <李四>", 12.5, dt.datetime(1990, 1, 1), dt.datetime(2024, 5, 6, 7, 8))
+    assert rows[2] == ("badchar", None, None, "a\rb\tc")
+    assert len(rows) == 2003 and rows[-1] == ("行1999", 1999, None, None)
+    assert sheet["C2"].number_format == "yyyy\\-mm\\-dd"
