@@ -232,6 +232,13 @@ def run(options) -> dict:
     }
 
 
+def _per_core(g: dict) -> str:
+    try:
+        return f"{(g['python_cpu_seconds'] + g['db_cpu_seconds']) / 2:.0f}"
+    except (KeyError, TypeError):
+        return "?"
+
+
 def markdown(report: dict) -> str:
     m, g = report["machine"], report["generation"]
     lines = [
@@ -242,10 +249,10 @@ def markdown(report: dict) -> str:
         "timings are pessimistic).",
         "",
         f"Data: `generate_scale_data` made {g['households']:,} households / {g['persons']:,} persons in "
-        f"{g['seconds']} s wall (COPY with the set-based insert audit events); CPU used: this process "
-        f"{g.get('python_cpu_seconds', '?')} s (of which generating the rows {g.get('python_seconds', '?')} s wall), "
-        f"its PostgreSQL backend {g.get('db_cpu_seconds', '?')} s (not counting the commit-time work of other "
-        f"PostgreSQL processes such as WAL writing). {report['persons']:,} persons in the table.",
+        f"{g['seconds']} s wall with {g.get('workers', 1)} workers (COPY with the set-based insert audit events); "
+        f"CPU used: the Python process {g.get('python_cpu_seconds', '?')} s, its PostgreSQL backends "
+        f"{g.get('db_cpu_seconds', '?')} s (not counting WAL writing by other PostgreSQL processes), i.e. about "
+        f"{_per_core(g)} s per core on an idle 2-core machine. {report['persons']:,} persons in the table.",
         "",
         "Search on `/people/?q=…` (first page of 50 + the count), ms; SQL = PostgreSQL's execution time of the two "
         "queries (EXPLAIN ANALYZE), selector = `person_search` + paginator from Python (wall), view = whole request "
@@ -273,8 +280,8 @@ def markdown(report: dict) -> str:
         "",
         "Reading: PostgreSQL answers every search in about a millisecond (one index each: the unique ID number, "
         "`person_id_last4`, `person_name_pattern`, `person_phone_pattern`, combined with `person_division_pattern` "
-        "for the scope), and the Django process spends 14–30 ms of CPU per request (mostly template rendering of 50 "
-        "rows). The wall-clock columns are dominated by waiting for a CPU: the load average of this 2-core machine "
+        "for the scope), and the Django process spends about 13–33 ms of CPU per request (mostly template rendering "
+        "of 50 rows). The wall-clock columns are dominated by waiting for a CPU: the load average of this 2-core machine "
         "was above 10 during the run. On an unloaded 2-core machine the server time is CPU + SQL, inside the "
         "50 ms target; on this shared machine the wall-clock p95 of the view is not.",
         "",
