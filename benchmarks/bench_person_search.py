@@ -280,10 +280,10 @@ def markdown(report: dict) -> str:
         "",
         "Reading: PostgreSQL answers every search in about a millisecond (one index each: the unique ID number, "
         "`person_id_last4`, `person_name_pattern`, `person_phone_pattern`, combined with `person_division_pattern` "
-        "for the scope), and the Django process spends about 13–33 ms of CPU per request (mostly template rendering "
-        "of 50 rows). The wall-clock columns are dominated by waiting for a CPU: the load average of this 2-core machine "
-        "was above 10 during the run. On an unloaded 2-core machine the server time is CPU + SQL, inside the "
-        "50 ms target; on this shared machine the wall-clock p95 of the view is not.",
+        "for the scope), and the Django process spends about 13–33 ms of CPU per request (mostly template "
+        "rendering of 50 rows). The wall-clock columns are dominated by waiting for a CPU: the load average of this "
+        "2-core machine was above 10 during the run. On an unloaded 2-core machine the server time is CPU + SQL, "
+        "inside the 50 ms target; on this shared machine the wall-clock p95 of the view is not.",
         "",
         "Target: p95 ≤ 50 ms server time; constant queries. Reproduce: "
         "`.venv/bin/python benchmarks/bench_person_search.py --write`.",
