@@ -17,6 +17,10 @@ def import_job_get(*, user, pk: int) -> ImportJob:
     return get_object_or_404(import_job_list(user=user), pk=pk)
 
 
+def export_job_list(*, user) -> QuerySet[ExportJob]:
+    return ExportJob.objects.filter(requested_by=user).order_by("-created_at")
+
+
 def export_job_get(*, user, token) -> ExportJob:
     """Only the requester ever reaches an export job (and its file)."""
     return get_object_or_404(ExportJob.objects.filter(requested_by=user), token=token)

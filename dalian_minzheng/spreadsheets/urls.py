@@ -11,6 +11,6 @@ urlpatterns = [
     path("imports/<int:pk>/file/", views.import_file, name="import_file"),
     path("templates/<str:kind>.xlsx", views.import_template, name="import_template"),
     path("export/", views.export, name="export"),
-    path("exports/<uuid:token>/", views.export_job, name="export_job"),
-    path("exports/<uuid:token>/download/", views.export_download, name="export_download"),
+    path("exports/", views.export_jobs, name="export_jobs"),
+    path("exports/download/", views.export_download, name="export_download"),
 ]

@@ -10,6 +10,7 @@ anybody else).
 from __future__ import annotations
 
 import time
+import uuid
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -120,7 +121,7 @@ def import_progress(request, pk: int):
 def import_errors_xlsx(request, pk: int):
     job = selectors.import_job_get(user=request.user, pk=pk)
     if not job.errors.exists():
-        raise Http404
+        return redirect("spreadsheets:import_detail", pk=job.pk)
     response = HttpResponse(reports.errors_xlsx(job), content_type=XLSX)
     response["Content-Disposition"] = f"attachment; filename=import-{job.pk}-errors.xlsx"
     return response
@@ -133,7 +134,7 @@ def import_file(request, pk: int):
     return FileResponse(job.file.open("rb"), as_attachment=True, filename=job.original_name)
 
 
-@access(roles=IMPORT_READERS)
+@access(roles=IMPORT_READERS, sample_kwargs=lambda code: {"kind": "people.persons"})
 def import_template(request, kind: str):
     try:
         import_kind = get_kind(kind)
@@ -150,8 +151,10 @@ def import_template(request, kind: str):
 @access(roles=ALL_ROLES)
 def export(request):
     """Export a list page as it is filtered now (GET: the auditor, who may only read, exports too)."""
+    if not request.GET.get("kind"):
+        return redirect("spreadsheets:export_jobs")
     try:
-        kind = exports.get_export(request.GET.get("kind", ""))
+        kind = exports.get_export(request.GET["kind"])
     except KeyError:
         raise Http404 from None
     file_format = "csv" if request.GET.get("format") == "csv" else "xlsx"
@@ -170,7 +173,7 @@ def export(request):
         from dalian_minzheng.spreadsheets.tasks import run_export
 
         transaction.on_commit(lambda: run_export.delay(job.pk))
-        return redirect("spreadsheets:export_job", token=job.token)
+        return redirect(reverse("spreadsheets:export_jobs") + f"?job={job.token}")
     name = exports.filename_for(kind, file_format)
     rows = exports.iter_rows(kind, queryset, full_ids)
     exports.record_export(
@@ -195,9 +198,23 @@ def export(request):
     return response
 
 
+def _requested_job(request) -> ExportJob | None:
+    token = request.GET.get("job", "")
+    try:
+        uuid.UUID(token)
+    except ValueError:
+        return None
+    return selectors.export_job_get(user=request.user, token=token)
+
+
 @access(roles=ALL_ROLES)
-def export_job(request, token):
-    job = selectors.export_job_get(user=request.user, token=token)
+def export_jobs(request):
+    """The user's own background exports; `?job=<token>` shows one with its live progress. The token in the query
+    string (not the path) keeps one URL per page for everybody, while only the requester ever finds the job."""
+    job = _requested_job(request)
+    if job is None:
+        jobs = selectors.export_job_list(user=request.user)[:20]
+        return render(request, "spreadsheets/export_jobs.html", {"jobs": jobs})
     template = "spreadsheets/_export_progress.html" if request.htmx else "spreadsheets/export_job.html"
     response = render(
         request,
@@ -210,12 +227,11 @@ def export_job(request, token):
 
 
 @access(roles=ALL_ROLES)
-def export_download(request, token):
-    job = selectors.export_job_get(user=request.user, token=token)
+def export_download(request):
+    """The finished file, for its requester only (`?job=<token>`; anybody else gets 404)."""
+    job = _requested_job(request)
+    if job is None:
+        return redirect("spreadsheets:export_jobs")
     if job.status != ExportStatus.DONE or not job.file:
         raise Http404
     return FileResponse(job.file.open("rb"), as_attachment=True, filename=job.file.name.rsplit("/", 1)[-1])
-
-
-def export_url(kind: str) -> str:
-    return reverse("spreadsheets:export") + f"?kind={kind}"

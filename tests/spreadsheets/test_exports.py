@@ -109,25 +109,27 @@ def test_large_exports_run_as_a_job_only_the_requester_can_download(
     login(client, district_admin)
     response = client.get(EXPORT, {"kind": "people.persons", "format": "xlsx"})
     job = ExportJob.objects.get()
-    assert response.status_code == 302 and response.url == reverse("spreadsheets:export_job", args=[job.token])
+    assert response.status_code == 302 and response.url == reverse("spreadsheets:export_jobs") + f"?job={job.token}"
     assert "正在后台生成" in client.get(response.url).content.decode()
     exports.run_export_job(job.pk)  # what the worker runs (see test_worker.py for the real worker)
     job.refresh_from_db()
     assert job.status == ExportStatus.DONE and job.row_count == 3
-    download = client.get(reverse("spreadsheets:export_download", args=[job.token]))
+    download = client.get(reverse("spreadsheets:export_download"), {"job": str(job.token)})
     assert download.status_code == 200
     rows = list(openpyxl.load_workbook(io.BytesIO(b"".join(download.streaming_content))).active.values)
     assert len(rows) == 4
     assert AccessEvent.objects.get(kind=AccessKind.EXPORT).row_count == 3
     client.logout()
     login(client, make_user("da_zhongshan2", "district_admin", "210202"))
-    assert client.get(reverse("spreadsheets:export_download", args=[job.token])).status_code == 404
-    assert client.get(reverse("spreadsheets:export_job", args=[job.token])).status_code == 404
+    assert client.get(reverse("spreadsheets:export_download"), {"job": str(job.token)}).status_code == 404
+    assert client.get(reverse("spreadsheets:export_jobs"), {"job": str(job.token)}).status_code == 404
+    assert str(job.token) not in client.get(reverse("spreadsheets:export_jobs")).content.decode()
 
 
 def test_unknown_export_kind_is_404(client, district_admin):
     login(client, district_admin)
     assert client.get(EXPORT, {"kind": "nope"}).status_code == 404
+    assert client.get(EXPORT).status_code == 302  # no kind: to the list of the user's exports
 
 
 def test_person_list_has_the_export_button_with_the_current_filter(client, district_admin, persons):
