@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import Max, Q, QuerySet
 from django.http import Http404
 
 from assistance import selectors as assistance_selectors
@@ -81,6 +81,11 @@ def _ordering_keys(prefix: str | None, search: str | None) -> QuerySet:
     qs = Case.objects.filter(status__in=assistance_selectors.PAID_STATUSES)
     if prefix:
         qs = qs.filter(division__code__startswith=prefix)
+        if prefix.isdigit():
+            # The same rows as a range, which the plain division index can both seek and return in order
+            # (a LIKE is only a filter on it), so a community's first page reads that community, not the index.
+            upper = str(int(prefix) + 1).zfill(len(prefix))
+            qs = qs.filter(division__code__gte=prefix, division__code__lt=upper)
     if search:
         qs = qs.filter(division__name__contains=search.strip())
     return qs
@@ -91,7 +96,8 @@ def _page_starts(qs: QuerySet, *, count: int, top: int, size: int) -> list[tuple
 
     A page is then a keyset read from its start, so page 1,000 costs what page 1 costs instead of an OFFSET that
     walks every row before it. Computing the starts is one window query over the ids (no names); the key holds
-    the row count and the highest id, so an approval or a stop makes a new key rather than serving stale pages.
+    the row count and the highest case id, so an approval or a stop makes a new key rather than serving stale
+    pages (a stop and a re-activation that cancel out keep the old starts for at most PAGE_STARTS_TTL).
     """
     sql, params = qs.order_by().values_list("division_id", "id").query.sql_with_params()
     digest = hashlib.sha1(f"{sql}|{params}".encode()).hexdigest()[:16]
@@ -110,23 +116,29 @@ def _page_starts(qs: QuerySet, *, count: int, top: int, size: int) -> list[tuple
 
 
 def recipient_page(*, prefix: str | None = None, search: str | None = None, page: int = 1, size: int = 50):
-    """One page of masked recipients, ordered by community and then by case, with a count. Three queries when the
-    page starts are cached (count, page rows, divisions are the caller's), four when they are computed."""
+    """One page of masked recipients, ordered by community and then by case, with a count.
+
+    Queries: the count (an index-only scan of the case status index), the highest case id (one index probe), the
+    page's 50 case ids from the case table alone (keyset from the cached page start, so the joins never run over a
+    whole community or city), then the masked rows of those 50 ids through the public selector. Plus one window
+    query when the page starts are not cached.
+    """
     qs = _recipients(prefix, search)
     keys = _ordering_keys(prefix, search)
-    totals = keys.order_by().aggregate(n=Count("id"), top=Max("id"))
-    count, top = totals["n"] or 0, totals["top"] or 0
+    count = keys.count()
     num_pages = max(1, -(-count // size))
     page = min(max(1, page), num_pages)
     if count == 0:
         return RecipientPage(rows=[], number=1, size=size, count=0)
-    if page == 1:
-        window = qs
-    else:
+    window = keys
+    if page > 1:
+        # any new case raises the highest id, so a new key (and fresh page starts) follows every approval
+        top = Case.objects.aggregate(top=Max("id"))["top"] or 0
         code, pk = _page_starts(keys, count=count, top=top, size=size)[page - 1]
         # the redundant `code >= …` lets PostgreSQL start the division index scan at the page's first community
-        window = qs.filter(division__code__gte=code).filter(Q(division__code__gt=code) | Q(id__gte=pk))
-    rows = [{k: row[k] for k in PUBLIC_FIELDS} for row in window.order_by("division_id", "id")[:size]]
+        window = keys.filter(division__code__gte=code).filter(Q(division__code__gt=code) | Q(id__gte=pk))
+    ids = list(window.order_by("division_id", "id").values_list("id", flat=True)[:size])
+    rows = [{k: row[k] for k in PUBLIC_FIELDS} for row in qs.filter(id__in=ids).order_by("division_id", "id")]
     return RecipientPage(rows=rows, number=page, size=size, count=count)
 
 
