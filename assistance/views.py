@@ -51,8 +51,23 @@ def _errors(exc: ValidationError) -> str:
     return "；".join(exc.messages)
 
 
+class DeferredJoinPaginator(Paginator):
+    """Pages of a joined list without joining the rows that are skipped: the page's ids come first from the
+    filtered, ordered query (OFFSET over ids only), then the 50 rows with their joins. One query more, constant."""
+
+    def page(self, number):
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:
+            top = self.count
+        ids = list(self.object_list.values_list("pk", flat=True)[bottom:top])
+        rows = {row.pk: row for row in self.object_list.filter(pk__in=ids)} if ids else {}
+        return self._get_page([rows[pk] for pk in ids if pk in rows], number, self)
+
+
 def _page(request, queryset):
-    paginator = Paginator(queryset, PAGE_SIZE)
+    paginator = DeferredJoinPaginator(queryset, PAGE_SIZE)
     return paginator.get_page(request.GET.get("page"))
 
 
