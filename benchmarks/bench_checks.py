@@ -285,6 +285,22 @@ def build(persons_wanted: int, records_wanted: int) -> dict:
     }
 
 
+def cpu_seconds() -> float:
+    """CPU time of this process plus its PostgreSQL backend (parallel query is off in this session, so the backend
+    does all the database work): what the work costs on an idle machine, whatever the other engineers are running."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        backend = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except OSError:  # PostgreSQL on another machine
+        backend = float("nan")
+    return time.process_time() + backend
+
+
 def reset_results() -> dict:
     """For --reuse: forget the previous run's check results (the casework state it changed is reset too)."""
     from django.db import connection
@@ -343,11 +359,11 @@ def per_person_loop(app_ids: list[int], run_id: int) -> tuple[float, int, list]:
 
     items = {i.pk: i for i in DataItem.objects.filter(is_active=True)}
     snapshot: list = []
-    elapsed = 0.0
+    elapsed = cpu = 0.0
     members_n = 0
     try:
         with transaction.atomic():
-            started = time.monotonic()
+            started, cpu_started = time.monotonic(), cpu_seconds()
             today = timezone.localdate()
             for application in Application.objects.filter(pk__in=app_ids).order_by("id"):
                 standard = (
@@ -429,12 +445,12 @@ def per_person_loop(app_ids: list[int], run_id: int) -> tuple[float, int, list]:
                                 "updated_at": timezone.now(),
                             },
                         )
-            elapsed = time.monotonic() - started
+            elapsed, cpu = time.monotonic() - started, cpu_seconds() - cpu_started
             snapshot = sorted(Finding.objects.filter(application_id__in=app_ids).values_list(*FINDING_FIELDS))
             raise Rollback
     except Rollback:
         pass
-    return elapsed, members_n, snapshot
+    return elapsed, cpu, members_n, snapshot
 
 
 def set_based(app_ids: list[int], run_id: int, chunk: int) -> tuple[float, list]:
@@ -446,15 +462,15 @@ def set_based(app_ids: list[int], run_id: int, chunk: int) -> tuple[float, list]
 
     try:
         with transaction.atomic():
-            started = time.monotonic()
+            started, cpu_started = time.monotonic(), cpu_seconds()
             for i in range(0, len(app_ids), chunk):
                 engine.check_chunk(run_id=run_id, application_ids=app_ids[i : i + chunk], today=timezone.localdate())
-            elapsed = time.monotonic() - started
+            elapsed, cpu = time.monotonic() - started, cpu_seconds() - cpu_started
             snapshot = sorted(Finding.objects.filter(application_id__in=app_ids).values_list(*FINDING_FIELDS))
             raise Rollback
     except Rollback:
         pass
-    return elapsed, snapshot
+    return elapsed, cpu, snapshot
 
 
 def main() -> None:
@@ -498,9 +514,13 @@ def main() -> None:
     # 1. the same 5,000-person subset: per-person loop vs set-based engine, same findings
     subset = subset_applications(options.subset)
     probe = CheckRun.objects.create(kind="application", division_id="210200", total=len(subset))
-    loop_s, subset_members, loop_rows = per_person_loop(subset, probe.pk)
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SET max_parallel_workers_per_gather = 0")
+    loop_s, loop_cpu, subset_members, loop_rows = per_person_loop(subset, probe.pk)
     print(f"per-person loop: {loop_s:.1f} s for {subset_members} members", file=sys.stderr)
-    sql_s, sql_rows = set_based(subset, probe.pk, options.chunk)
+    sql_s, sql_cpu, sql_rows = set_based(subset, probe.pk, options.chunk)
     print(f"set-based subset: {sql_s:.2f} s", file=sys.stderr)
     assert loop_rows == sql_rows, "the loop and the engine disagree"
 
@@ -523,10 +543,10 @@ def main() -> None:
 
     casework.application_set_check_status = timed(casework.application_set_check_status)
     casework.case_open_review = timed(casework.case_open_review)
-    started = time.monotonic()
+    started, cpu_started = time.monotonic(), cpu_seconds()
     run = services.recheck_active_cases(acting_user=admin, chunk_size=options.chunk)
     services.run_execute(run_id=run.pk)
-    full_s = time.monotonic() - started
+    full_s, full_cpu = time.monotonic() - started, cpu_seconds() - cpu_started
     handoff_full = dict(handoff)
     run.refresh_from_db()
     assert run.status == "done" and run.done == run.total
@@ -547,8 +567,11 @@ def main() -> None:
             "members": subset_members,
             "findings": len(sql_rows),
             "per_person_loop_seconds": round(loop_s, 2),
+            "per_person_loop_cpu_seconds": round(loop_cpu, 2),
             "set_based_seconds": round(sql_s, 3),
+            "set_based_cpu_seconds": round(sql_cpu, 3),
             "speedup": round(loop_s / sql_s, 1),
+            "speedup_cpu": round(loop_cpu / sql_cpu, 1),
             "identical_findings": loop_rows == sql_rows,
         },
         "full": {
@@ -563,6 +586,8 @@ def main() -> None:
             "check_status_findings_open": Application.objects.filter(check_status="findings_open").count(),
             "case_reviews": CaseReview.objects.count(),
             "seconds": round(full_s, 1),
+            "cpu_seconds": round(full_cpu, 1),
+            "load_average": os.getloadavg(),
             "matching_seconds": round((run.matched_at - run.started_at).total_seconds(), 1),
             "handoff_seconds": round((run.finished_at - run.matched_at).total_seconds(), 1),
             "handoff_applications": run.handoff_total,
@@ -588,9 +613,11 @@ def main() -> None:
     print(f"| applications with new findings → status + review via casework services | {run.new_findings:,} |")
     print(f"| immediate re-run (no changes) | {rerun_s:.1f} s |")
     print(f"| subset: members | {subset_members:,} |")
-    print(f"| subset: per-person query loop | {loop_s:.2f} s |")
-    print(f"| subset: set-based engine | {sql_s:.3f} s |")
-    print(f"| subset: speed-up | {out['subset']['speedup']}× |")
+    print(f"| full check, CPU (this process + its PostgreSQL backend) | {full_cpu:.1f} s |")
+    print(f"| subset: per-person query loop, wall / CPU | {loop_s:.2f} s / {loop_cpu:.2f} s |")
+    print(f"| subset: set-based engine, wall / CPU | {sql_s:.3f} s / {sql_cpu:.3f} s |")
+    print(f"| subset: speed-up, wall / CPU | {out['subset']['speedup']}× / {out['subset']['speedup_cpu']}× |")
+    print(f"| load average at the end | {' '.join(f'{x:.1f}' for x in os.getloadavg())} |")
 
 
 if __name__ == "__main__":

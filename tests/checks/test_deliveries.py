@@ -127,14 +127,14 @@ def test_oversized_body_is_413(client, token, monkeypatch):
         (payload(records=[{"id_number": ID1, "item": "vehicle", "value": "many"}]), "value"),
         (payload(records=[{"id_number": ID1, "item": "vehicle", "colour": "red"}]), "colour"),
         (payload(records=[{"id_number": ID1, "item": "vehicle"}, {"id_number": ID1, "item": "vehicle"}]), "twice"),
-        (["not", "an", "object"], "object"),
+        (["not", "an", "object"], "JSON"),
     ],
 )
 def test_schema_errors_are_422_with_reasons(client, token, body, needle):
     response = post(client, body, token)
     assert response.status_code == 422, response.content
     text = json.dumps(response.json(), ensure_ascii=False)
-    assert needle in text or response.json()["errors"], text
+    assert needle in text or response.json().get("errors"), text
     assert nothing_stored()
 
 
