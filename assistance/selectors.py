@@ -312,7 +312,7 @@ def roster_totals(*, roster: PaymentRoster) -> list[dict]:
 def month_totals(*, user, month: dt.date) -> list[dict]:
     """Totals per district and programme for one month."""
     return list(
-        scoped(Payment.objects.filter(month=month), user)
+        scoped(Payment.objects.filter(roster__month=month), user, "roster__district")
         .annotate(district=Left("division_id", 6))
         .values("district", "programme__name")
         .annotate(n=Count("id"), amount=Sum("amount"), back_pay=Sum("back_pay"))

@@ -1150,6 +1150,8 @@ def build_roster(*, month: dt.date, district_code: str, acting_user=None) -> Pay
     roster, _created = PaymentRoster.objects.get_or_create(month=month, district_id=district_code)
     roster = PaymentRoster.objects.select_for_update().get(pk=roster.pk)
     with connection.cursor() as cursor:
+        # JIT compilation costs more than it saves on these statements (measured: ~0.1 s each, for nothing).
+        cursor.execute("SET LOCAL jit = off")
         cursor.execute("DELETE FROM assistance_payment WHERE roster_id = %s", [roster.pk])
         cursor.execute(ROSTER_INSERT_SQL, {"roster_id": roster.pk, "month": month, "prefix": f"{district_code}%"})
         for hook in ROSTER_HOOKS:
