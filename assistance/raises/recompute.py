@@ -158,7 +158,8 @@ def params(
 # pghistory's row-level triggers cost 0.1–0.4 ms per row (each call upserts the context row inside a
 # subtransaction), i.e. 15–50 s for the 2 × 67,000 rows of a city-wide raise. The apply statement therefore
 # writes the very same event rows itself, set-based, in the same statement as the UPDATE/INSERT they record (so
-# they commit or roll back together), and tells exactly those two row triggers to stand aside for that statement.
+# they commit or roll back together), and tells exactly those two row triggers (pgtrigger's own per-statement
+# ignore switch) to stand aside for that statement.
 # The columns are taken from the event models the triggers write, as pghistory's trigger does, so a field added
 # to Case later is captured here too; tests compare the events with the rows.
 # (The cleaner fix is statement-level pghistory triggers on Case and CaseAmountChange — `pghistory.UpdateEvent(

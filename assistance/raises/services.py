@@ -348,7 +348,8 @@ def _recompute_programme(
     sql = _apply_sql(programme.calculation)
     with connection.cursor() as cursor:
         if recompute.BULK_AUDIT:
-            # pgtrigger's own switch (read by every pgtrigger function), for this statement only
+            # pgtrigger's switch, read by every pgtrigger function: these two triggers stand aside for this
+            # statement, which writes their events itself (see recompute.BULK_AUDIT); transaction-local
             cursor.execute("SELECT set_config('pgtrigger.ignore', %s, true)", [_bulk_audit_triggers()])
         # (on an error the transaction rolls back, and the setting with it)
         cursor.execute(sql, args)
@@ -417,7 +418,8 @@ def raise_apply(*, raise_id: int, acting_user=None, today: dt.date | None = None
         # the raise. EXCLUSIVE blocks writers and row locks (SELECT … FOR UPDATE) but not plain reads, for the few
         # seconds the apply takes; it costs nothing per row, unlike locking 67,000 rows one by one.
         with connection.cursor() as cursor:
-            cursor.execute("LOCK TABLE assistance_case IN EXCLUSIVE MODE")
+            # (the amount changes too: taken together and up front, so no writer can hold one and wait for the other)
+            cursor.execute("LOCK TABLE assistance_case, assistance_caseamountchange IN EXCLUSIVE MODE")
 
         result = ApplyResult(raise_id=raise_id)
         _progress(raise_id, 0, len(programmes), "updating")
