@@ -63,7 +63,9 @@ def main() -> None:
         print(
             f"export {r['rows']:>7,} rows × {r['columns']} columns → xlsx {r['file_mb']:.1f} MB: "
             f"{r['seconds']:.1f} s ({r['rows'] / r['seconds']:,.0f} rows/s), peak {r['peak_mb']:.0f} MB "
-            f"(before writing {r['base_mb']:.0f} MB)"
+            f"(before writing {r['base_mb']:.0f} MB); CPU Python {r['cpu_s']:.1f} s + PostgreSQL "
+            f"{r['pg_cpu_s']:.1f} s",
+            flush=True,
         )
 
 
