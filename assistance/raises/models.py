@@ -196,9 +196,8 @@ class RaiseStandard(models.Model):
 class RaiseBackPay(models.Model):
     """Back pay owed to one case for the months before the raise was applied (effective date in the past).
 
-    The roster hook `services.back_pay_apply_to_roster(roster=...)` (called by `services.build_roster_with_back_pay`
-    after `assistance.services.build_roster`) puts it on the roster's payments and records the roster, so it is
-    paid once.
+    The roster hook `services.back_pay_apply_to_roster(roster=...)`, which `assistance.services.build_roster` calls
+    after inserting the payments, puts it on the roster's payments and records the roster, so it is paid once.
     """
 
     raise_record = models.ForeignKey(Raise, on_delete=models.CASCADE, related_name="back_pays")

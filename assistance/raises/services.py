@@ -489,9 +489,10 @@ UPDATE assistance_payment p
 
 def back_pay_apply_to_roster(*, roster: PaymentRoster) -> int:
     """The roster hook: put every raise back pay owed in the roster's district on the roster's payments, and mark
-    it as paid by this roster, so it is paid once. Call it in the transaction that (re)builds the roster, after the
-    payments are inserted (`build_roster_with_back_pay` does). Rebuilding the roster gives the same back pay:
-    rows already taken by this roster are taken again; rows taken by another roster are not.
+    it as paid by this roster, so it is paid once. `assistance.services.build_roster` calls it (registered in
+    assistance/apps.py) in the transaction that (re)builds the roster, after the payments are inserted. Rebuilding
+    the roster gives the same back pay: rows already taken by this roster are taken again; rows taken by another
+    roster are not.
 
     Back pay of a case that has no payment in the roster (stopped since) stays owed. Returns the cases paid."""
     with transaction.atomic(), connection.cursor() as cursor:
@@ -505,16 +506,6 @@ def back_pay_apply_to_roster(*, roster: PaymentRoster) -> int:
     PaymentRoster.objects.filter(pk=roster.pk).update(case_count=count, total_amount=total)
     roster.case_count, roster.total_amount = count, total
     return paid
-
-
-@transaction.atomic
-def build_roster_with_back_pay(*, month: dt.date, district_code: str, acting_user=None) -> PaymentRoster:
-    """assistance.services.build_roster followed by the raise back pay, in one transaction."""
-    from assistance import services as casework
-
-    roster = casework.build_roster(month=month, district_code=district_code, acting_user=acting_user)
-    back_pay_apply_to_roster(roster=roster)
-    return roster
 
 
 def back_pay_owed(*, district_code: str) -> dict[int, Decimal]:
