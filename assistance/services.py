@@ -1,8 +1,9 @@
 """Writes for social assistance casework. Every step checks who may act and locks the application row, so a double
 submit or two admins approving at once gives exactly one state change.
 
-Other apps call: `application_set_check_status` (checks), `case_open_review` (checks), `build_roster` (raises
-extends it), `case_change_amount`.
+Other apps call: `application_set_check_status` / `applications_set_check_status` (checks), `case_open_review` /
+`cases_open_reviews` (checks; the plural forms are the set-based implementation, the single-row forms call them),
+`build_roster` (raises extends it), `case_change_amount`.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Sum
+from django.db.models import Sum, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -187,59 +189,141 @@ def calculate_amount(
 
 
 @transaction.atomic
+def applications_set_check_status(*, statuses: dict[int, str]) -> int:
+    """Set-based form of `application_set_check_status` for many applications ({application id: status}): the same
+    state changes, timeline events and audit rows, in a few statements. Applications already in their status are
+    left alone (idempotent). Returns how many applications changed."""
+    if not statuses:
+        return 0
+    for status in set(statuses.values()):
+        if status not in CheckStatus.values:
+            raise ValueError(f"unknown check status {status!r}")
+    ids = sorted(statuses)
+    # lock in id order (no deadlock with another bulk caller); one row per application
+    current = dict(
+        Application.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk", "check_status")
+    )
+    if len(current) != len(ids):
+        raise ValidationError(_("The application does not exist."))
+    changed: dict[str, list[int]] = {}
+    for app_id in ids:
+        if current[app_id] != statuses[app_id]:
+            changed.setdefault(statuses[app_id], []).append(app_id)
+    if not changed:
+        return 0
+    now = timezone.now()
+    today = timezone.localdate()
+    for status, app_ids in changed.items():
+        values = {"check_status": status, "updated_at": now}
+        if status == CheckStatus.PENDING:
+            values["check_started_on"] = Coalesce("check_started_on", Value(today))
+        Application.objects.filter(pk__in=app_ids).update(**values)
+    labels = {value: str(label) for value, label in CheckStatus.choices}
+    divisions = dict(
+        Application.objects.filter(pk__in=[i for app_ids in changed.values() for i in app_ids]).values_list(
+            "pk", "division_id"
+        )
+    )
+    events = [
+        TimelineEvent(
+            application_id=app_id,
+            case=None,
+            division_id=divisions[app_id],
+            kind=EventKind.CHECK,
+            text=f"{labels[current[app_id]]} → {labels[status]}",
+            actor=None,
+            at=now,
+        )
+        for status, app_ids in changed.items()
+        for app_id in app_ids
+    ]
+    events.sort(key=lambda e: e.application_id)
+    TimelineEvent.objects.bulk_create(events)
+    return len(events)
+
+
 def application_set_check_status(*, application_id: int, status: str) -> None:
     """Called by the cross-department check (app `checks`); approval is impossible unless the status is CLEAR."""
-    if status not in CheckStatus.values:
-        raise ValueError(f"unknown check status {status!r}")
-    application = _lock(application_id)
-    if application.check_status == status:
-        return
-    old = application.get_check_status_display()
-    application.check_status = status
-    fields = ["check_status", "updated_at"]
-    if status == CheckStatus.PENDING and application.check_started_on is None:
-        application.check_started_on = timezone.localdate()
-        fields.append("check_started_on")
-    application.save(update_fields=fields)
-    _event(application, EventKind.CHECK, f"{old} → {application.get_check_status_display()}")
+    applications_set_check_status(statuses={application_id: status})
 
 
 @transaction.atomic
+def cases_open_reviews(
+    *, case_reasons: dict[int, str], acting_user=None, trigger: str = ReviewTrigger.CHECK_FINDINGS
+) -> dict[int, CaseReview]:
+    """Set-based form of `case_open_review` for many cases ({case id: reason}): a case with an open review gets the
+    reason added to it (once); the others get a new review, become “under review” when receiving, and a timeline
+    event. All or nothing: a stopped or unknown case refuses the whole call. Returns {case id: its open review}."""
+    if not case_reasons:
+        return {}
+    ids = sorted(case_reasons)
+    cases = {
+        c.pk: c
+        for c in Case.objects.select_for_update()
+        .filter(pk__in=ids)
+        .order_by("pk")
+        .only("pk", "status", "division_id", "application_id")
+    }
+    missing = set(ids) - set(cases)
+    if missing:
+        raise Case.DoesNotExist(f"Case matching query does not exist: {sorted(missing)}")
+    if acting_user is not None:
+        for division_code in {c.division_id for c in cases.values()}:
+            _authorise(acting_user, division_code, CASEWORK_ROLES)
+    if any(c.status == CaseStatus.STOPPED for c in cases.values()):
+        raise ValidationError(_("The case has stopped; there is nothing to review."), code="stopped")
+    reviews = {r.case_id: r for r in CaseReview.objects.filter(case_id__in=ids, outcome="").order_by("case_id")}
+    extended = []
+    for case_id, review in reviews.items():
+        reason = case_reasons[case_id]
+        if reason and reason not in review.reason:
+            review.reason = f"{review.reason}\n{reason}".strip()
+            extended.append(review)
+    if extended:
+        CaseReview.objects.bulk_update(extended, ["reason"])
+    new_ids = [i for i in ids if i not in reviews]
+    if not new_ids:
+        return reviews
+    today = timezone.localdate()
+    due_on = workdays.add_workdays(today, DAYS_TOTAL)
+    opened_by = acting_user if acting_user is not None and acting_user.is_authenticated else None
+    created = CaseReview.objects.bulk_create(
+        [
+            CaseReview(
+                case_id=i, trigger=trigger, reason=case_reasons[i], opened_on=today, due_on=due_on, opened_by=opened_by
+            )
+            for i in new_ids
+        ]
+    )
+    now = timezone.now()
+    Case.objects.filter(pk__in=new_ids, status=CaseStatus.ACTIVE).update(status=CaseStatus.UNDER_REVIEW, updated_at=now)
+    divisions = dict(
+        Application.objects.filter(pk__in=[cases[i].application_id for i in new_ids]).values_list("pk", "division_id")
+    )
+    trigger_label = str(ReviewTrigger(trigger).label)
+    TimelineEvent.objects.bulk_create(
+        [
+            TimelineEvent(
+                application_id=cases[i].application_id,
+                case_id=i,
+                division_id=divisions[cases[i].application_id],
+                kind=EventKind.REVIEW_OPENED,
+                text=f"{trigger_label}: {case_reasons[i]}",
+                actor=opened_by,
+                at=now,
+            )
+            for i in new_ids
+        ]
+    )
+    reviews.update({r.case_id: r for r in created})
+    return reviews
+
+
 def case_open_review(
     *, case_id: int, reason: str, acting_user=None, trigger: str = ReviewTrigger.CHECK_FINDINGS
 ) -> CaseReview:
     """Open a review (动态管理) of a case; if one is already open, add the reason to it and return it."""
-    case = Case.objects.select_for_update().select_related("application").get(pk=case_id)
-    if acting_user is not None:
-        _authorise(acting_user, case.division_id, CASEWORK_ROLES)
-    if case.status == CaseStatus.STOPPED:
-        raise ValidationError(_("The case has stopped; there is nothing to review."), code="stopped")
-    review = CaseReview.objects.filter(case=case, outcome="").first()
-    if review is not None:
-        if reason and reason not in review.reason:
-            review.reason = f"{review.reason}\n{reason}".strip()
-            review.save(update_fields=["reason"])
-        return review
-    today = timezone.localdate()
-    review = CaseReview.objects.create(
-        case=case,
-        trigger=trigger,
-        reason=reason,
-        opened_on=today,
-        due_on=workdays.add_workdays(today, DAYS_TOTAL),
-        opened_by=acting_user if acting_user is not None and acting_user.is_authenticated else None,
-    )
-    if case.status == CaseStatus.ACTIVE:
-        case.status = CaseStatus.UNDER_REVIEW
-        case.save(update_fields=["status", "updated_at"])
-    _event(
-        case.application,
-        EventKind.REVIEW_OPENED,
-        f"{review.get_trigger_display()}: {reason}",
-        actor=acting_user,
-        case=case,
-    )
-    return review
+    return cases_open_reviews(case_reasons={case_id: reason}, acting_user=acting_user, trigger=trigger)[case_id]
 
 
 # --- programmes and standards ---------------------------------------------------------------------------------

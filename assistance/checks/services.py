@@ -1,7 +1,8 @@
 """Writes of the cross-department check. Keyword-only, permission and state checks inside, one transaction each.
 
 Casework tables are never written here: the application's check status and a case review go through
-`assistance.services.application_set_check_status` and `case_open_review`.
+`assistance.services.application_set_check_status` and `case_open_review` (and their set-based forms
+`applications_set_check_status` and `cases_open_reviews`, used by the hand-off phase per chunk).
 """
 
 from __future__ import annotations
@@ -588,20 +589,22 @@ def _handoff_next_chunk(run: CheckRun) -> bool:
         run.heartbeat_at = run.finished_at
         run.save(update_fields=["status", "finished_at", "heartbeat_at"])
         return True
-    reviews = 0
+    # set-based: one call per chunk for the statuses and one for the reviews (same effects as the per-row services)
+    casework.applications_set_check_status(statuses={app_id: status for app_id, status, _run in pending})
+    # applications first, then their cases (the casework lock order); locked so a case cannot stop in between
     cases = dict(
-        Case.objects.filter(
-            application_id__in=[p[0] for p in pending if p[2]], status__in=("active", "phase_out")
-        ).values_list("application_id", "id")
+        Case.objects.select_for_update()
+        .filter(application_id__in=[p[0] for p in pending if p[2]], status__in=("active", "phase_out"))
+        .order_by("pk")
+        .values_list("application_id", "id")
     )
-    for app_id, status, review_run_id in pending:
-        casework.application_set_check_status(application_id=app_id, status=status)
-        if review_run_id and app_id in cases:
-            casework.case_open_review(
-                case_id=cases[app_id],
-                reason=_("Cross-department check #%(run)s found new findings to resolve.") % {"run": review_run_id},
-            )
-            reviews += 1
+    case_reasons = {
+        cases[app_id]: _("Cross-department check #%(run)s found new findings to resolve.") % {"run": review_run_id}
+        for app_id, _status, review_run_id in pending
+        if review_run_id and app_id in cases
+    }
+    casework.cases_open_reviews(case_reasons=case_reasons)
+    reviews = len(case_reasons)
     from assistance.checks.models import ApplicationCheck
 
     ApplicationCheck.objects.filter(application_id__in=[p[0] for p in pending]).update(
