@@ -90,60 +90,42 @@ def person_reveal_id(request, pk: int):
     )
 
 
+# The person form's fields, as the services take them (create and edit share the form and its handling).
+PERSON_FIELDS = ("id_number", "name", "division", "phone", "hukou_type", "address")
+
+
 @access(roles=STAFF_WRITERS)
 def person_create(request):
-    form = PersonForm(request.POST or None, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            person = services.person_create(
-                acting_user=request.user,
-                id_number=data["id_number"],
-                name=data["name"],
-                division=data["division"],
-                phone=data["phone"],
-                hukou_type=data["hukou_type"],
-                address=data["address"],
-            )
-        except ValidationError as exc:
-            attach_service_errors(form, exc)
-        else:
-            messages.success(request, _("The person has been registered."))
-            return redirect("people:person_detail", pk=person.pk)
-    return render(request, "people/person_form.html", {"form": form, "title": _("Register a person")})
+    return _person_form(request, person=None)
 
 
 @access(roles=STAFF_WRITERS, model=Person)
 def person_edit(request, pk: int):
-    person = selectors.person_get(user=request.user, pk=pk)
-    initial = {
-        "id_number": person.id_number,
-        "name": person.name,
-        "phone": person.phone,
-        "hukou_type": person.hukou_type,
-        "address": person.address,
-        "division": person.division_id,
-    }
+    return _person_form(request, person=selectors.person_get(user=request.user, pk=pk))
+
+
+def _person_form(request, *, person: Person | None):
+    """Register a person (person=None) or edit one: same form, same error handling, the matching service."""
+    editing = person is not None
+    initial = {field: getattr(person, field) for field in PERSON_FIELDS} if editing else {}
+    if editing:
+        initial["division"] = person.division_id  # the form's choice is the division code
     form = PersonForm(request.POST or None, user=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
+        values = {field: form.cleaned_data[field] for field in PERSON_FIELDS}
         try:
-            services.person_update(
-                acting_user=request.user,
-                person=person,
-                id_number=data["id_number"],
-                name=data["name"],
-                division=data["division"],
-                phone=data["phone"],
-                hukou_type=data["hukou_type"],
-                address=data["address"],
-            )
+            if not editing:
+                person = services.person_create(acting_user=request.user, **values)
+            else:
+                services.person_update(acting_user=request.user, person=person, **values)
         except ValidationError as exc:
             attach_service_errors(form, exc)
         else:
-            messages.success(request, _("The changes have been saved."))
+            done = _("The changes have been saved.") if editing else _("The person has been registered.")
+            messages.success(request, done)
             return redirect("people:person_detail", pk=person.pk)
-    return render(request, "people/person_form.html", {"form": form, "title": _("Edit person"), "person": person})
+    title = _("Edit person") if editing else _("Register a person")
+    return render(request, "people/person_form.html", {"form": form, "title": title, "person": person})
 
 
 @access(roles=ALL_ROLES)
