@@ -5,7 +5,7 @@
 
 It works in a scratch database `<DATABASE_URL's name>_bench_raises` that it drops and recreates (migrate, reference
 data), so the database you work in is never touched. Households and persons come from
-`dalian_minzheng.people.scale.generate`; applications and cases are written with COPY (audit triggers on).
+`dalian_minzheng.people.scale.generate`; applications and cases are written with COPY, their audit events set-based.
 
 Measured in the same run, on the same cases:
 1. ORM loop: for each case, the reference calculation (`assistance.amounts.monthly_amount`), `case.save()` and a
@@ -87,12 +87,14 @@ def machine() -> dict:
 
 def build_cases(n: int) -> dict:
     """Programmes, standards and `n` active cases (+ 5 % stopped and phase-out cases that must stay untouched)."""
+    import pgtrigger
     from django.db import connection, transaction
     from django.utils import timezone
 
-    from assistance.models import Programme, Standard
+    from assistance.models import Application, Case, CaseAmountChange, Programme, Standard
     from dalian_minzheng.audit.context import audit_context
     from dalian_minzheng.people.scale import generate
+    from dalian_minzheng.spreadsheets import auditsql
 
     extra = n // 20
     started = time.monotonic()
@@ -120,7 +122,15 @@ def build_cases(n: int) -> dict:
     started = time.monotonic()
     std = {"urban": {"": Decimal("1000"), "210202": Decimal("1050")}, "rural": Decimal("800")}
     care = {"": 0, "self_care": 100, "half_care": 350, "full_care": 700}
-    with transaction.atomic(), audit_context(task="bench_raises.setup"), connection.cursor() as cursor:
+    # The row-level pghistory insert triggers made this COPY take ~30 min (one context upsert per row); they are
+    # ignored for this transaction's statements and the same insert events are written set-based afterwards
+    # (as dalian_minzheng.people.scale does), so the event tables hold what the triggers would have written.
+    with (
+        transaction.atomic(),
+        audit_context(task="bench_raises.setup"),
+        pgtrigger.ignore(*(f"{m._meta.label}:insert_insert" for m in (Application, Case, CaseAmountChange))),
+        connection.cursor() as cursor,
+    ):
         cursor.execute("UPDATE people_division SET name = name WHERE false")  # sets the audit context variables
         cursor.execute("SELECT id, head_id, division_id FROM people_household ORDER BY id")
         households = cursor.fetchall()
@@ -162,8 +172,22 @@ def build_cases(n: int) -> dict:
             )  # fmt: skip
         _copy(cursor, "assistance_application", rows_app)
         _copy(cursor, "assistance_case", rows_case)
+        # every case starts with its approval in the amount history, as casework writes it
+        cursor.execute(
+            "INSERT INTO assistance_caseamountchange (case_id, effective_from, old_amount, new_amount, reason, note,"
+            " source_ref, created_at) SELECT id, first_payment_month, NULL, monthly_amount, 'approval', '', '', NOW()"
+            " FROM assistance_case"
+        )
+        for model in (Application, Case, CaseAmountChange):
+            columns = ", ".join(f'"{c}"' for c in auditsql.tracked_columns(model))
+            cursor.execute(
+                f'INSERT INTO "{auditsql.event_model(model)._meta.db_table}" ({columns}, pgh_created_at, pgh_label,'
+                f" pgh_obj_id, pgh_context_id) SELECT {columns}, NOW(), 'insert', id, (SELECT _pgh_attach_context())"
+                f' FROM "{model._meta.db_table}"'
+            )
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE assistance_case; ANALYZE assistance_application; ANALYZE assistance_standard")
+        for table in ("case", "application", "standard", "caseamountchange"):
+            cursor.execute(f"ANALYZE assistance_{table}")
     return {
         "households": generated["households"],
         "persons": generated["persons"],
@@ -289,6 +313,33 @@ def orm_loop(raise_record, sample: int, *, cached: bool) -> dict:
     }
 
 
+def explain_apply(raise_record, admin, today) -> None:
+    """Run the real service with every apply statement EXPLAINed (and executed by it), then roll back."""
+    from django.db import connection, transaction
+
+    from assistance.raises import services
+
+    def explainer(execute, sql, params, many, context):
+        if "upd AS (" not in sql or sql.lstrip().startswith("EXPLAIN"):
+            return execute(sql, params, many, context)
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            started = time.monotonic()
+            cursor.execute("EXPLAIN (ANALYZE, BUFFERS, WAL, VERBOSE) " + sql, params)
+            print("\n".join(row[0] for row in cursor.fetchall()))
+            print(f"-- statement with immediate foreign-key checks: {time.monotonic() - started:.2f} s wall\n")
+        return execute(sql, params, many, context)  # the statement again: a no-op now (applied once per case)
+
+    try:
+        with transaction.atomic(), connection.execute_wrapper(explainer):
+            started = time.monotonic()
+            services.raise_apply(raise_id=raise_record.pk, acting_user=admin, today=today)
+            print(f"-- whole apply (explained, before commit): {time.monotonic() - started:.2f} s wall")
+            raise Rollback
+    except Rollback:
+        pass
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--cases", type=int, default=67_000)
@@ -297,6 +348,12 @@ def main() -> None:
         "--reuse",
         action="store_true",
         help="keep the scratch database of an earlier run (its cases) and apply a further raise, a month later",
+    )
+    parser.add_argument(
+        "--explain",
+        action="store_true",
+        help="instead of timing: EXPLAIN (ANALYZE, BUFFERS, WAL) every apply statement, foreign keys checked "
+        "immediately (so their cost shows as trigger time), in a transaction that is rolled back",
     )
     options = parser.parse_args()
 
@@ -350,6 +407,10 @@ def main() -> None:
     services.raise_approve(acting_user=admin, raise_record=raise_record)
     active = Case.objects.filter(status="active").count()
     load_before = os.getloadavg()
+
+    if options.explain:
+        explain_apply(raise_record, admin, today)
+        return
 
     naive = orm_loop(raise_record, options.orm_sample, cached=False)
     cached = orm_loop(raise_record, options.orm_sample, cached=True)
