@@ -7,9 +7,21 @@ class AssistanceConfig(AppConfig):
     verbose_name = _("Social assistance")
 
     def ready(self):
-        # The raises sub-app's back pay belongs on every roster, including the ones the monthly task builds.
-        from assistance import services
+        from django.core.cache import cache
+        from django.db.models.signals import post_delete, post_save
 
+        from assistance import services
+        from assistance.models import Programme
+        from assistance.selectors import PROGRAMME_CHOICES_KEY
+
+        # The list filters cache the programme names; an edit in the admin clears them.
+        def forget_programme_choices(**kwargs):
+            cache.delete(PROGRAMME_CHOICES_KEY)
+
+        post_save.connect(forget_programme_choices, sender=Programme, weak=False)
+        post_delete.connect(forget_programme_choices, sender=Programme, weak=False)
+
+        # The raises sub-app's back pay belongs on every roster, including the ones the monthly task builds.
         try:
             from assistance.raises.services import back_pay_apply_to_roster
         except ImportError:

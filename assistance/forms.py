@@ -41,15 +41,17 @@ def division_choices(user, min_level: int = DivisionLevel.STREET) -> list[tuple[
 
 class FilterForm(forms.Form):
     q = forms.CharField(label=_("Name, ID number or last 4"), required=False)
-    programme = forms.ModelChoiceField(
-        label=_("Programme"), queryset=Programme.objects.order_by("id"), required=False, empty_label=_("All")
-    )
+    # Cached (id, name) choices rather than a ModelChoiceField: a list page then needs no programme query.
+    programme = forms.TypedChoiceField(label=_("Programme"), required=False, coerce=int, empty_value=None)
     status = forms.ChoiceField(label=_("Status"), required=False)
     division = forms.CharField(label=_("Division code"), required=False, max_length=12)
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)
 
     def __init__(self, *args, statuses=None, **kwargs):
+        from assistance.selectors import programme_choices
+
         super().__init__(*args, **kwargs)
+        self.fields["programme"].choices = [("", _("All"))] + [(str(pk), name) for pk, name in programme_choices()]
         self.fields["status"].choices = [("", _("All"))] + list(statuses or [])
         for field in self.fields.values():
             if isinstance(field.widget, forms.CheckboxInput):
@@ -67,7 +69,7 @@ def list_filters(form: FilterForm):
     data = form.cleaned_data
     return ListFilters(
         q=data.get("q") or "",
-        programme=data["programme"].pk if data.get("programme") else None,
+        programme=data.get("programme") or None,
         status=data.get("status") or "",
         division=data.get("division") or "",
         overdue=bool(data.get("overdue")),

@@ -242,8 +242,11 @@ class Case(models.Model):
         Application, verbose_name=_("application"), on_delete=models.PROTECT, related_name="case"
     )
     household = models.ForeignKey(Household, verbose_name=_("household"), on_delete=models.PROTECT, related_name="+")
-    programme = models.ForeignKey(Programme, verbose_name=_("programme"), on_delete=models.PROTECT, related_name="+")
-    division = division_field()
+    # Both indexed in Meta, together with the list filters (not one index per foreign key).
+    programme = models.ForeignKey(
+        Programme, verbose_name=_("programme"), on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    division = division_field(db_index=False)
     status = models.CharField(_("status"), max_length=16, choices=CaseStatus.choices, default=CaseStatus.ACTIVE)
     care_level = models.CharField(_("care level"), max_length=12, choices=CareLevel.choices, blank=True)
     household_size = models.PositiveSmallIntegerField(_("household size"))
@@ -267,9 +270,21 @@ class Case(models.Model):
         verbose_name = _("case")
         verbose_name_plural = _("cases")
         ordering = ["-id"]
+        # The case list counts and filters by scope (division prefix), status, programme and overdue review; with
+        # these columns in two indexes every count is an index-only scan (the 9 → 7 indexes also make bulk writes
+        # cheaper). monthly_amount stays unindexed so that raises are HOT updates (raises migration 0003).
         indexes = [
-            models.Index(fields=["division"], name="case_division_prefix", opclasses=["varchar_pattern_ops"]),
-            models.Index(fields=["status", "programme"], name="case_status_programme"),
+            # the public disclosure reads communities in code order: a plain btree can return that order
+            models.Index(fields=["division"], name="case_division"),
+            # scope LIKE 'prefix%' (varchar_pattern_ops) with the other list filters checked inside the index; the id
+            # is included so a narrow scope's page is an index-only scan and a sort, not a walk down the primary key
+            models.Index(
+                fields=["division", "status", "programme", "next_review_due"],
+                name="case_scope_filters",
+                opclasses=["varchar_pattern_ops", "text_ops", "int8_ops", "date_ops"],
+                include=["id"],
+            ),
+            models.Index(fields=["status", "programme", "next_review_due"], name="case_status_filters", include=["id"]),
             models.Index(fields=["next_review_due"], name="case_review_due"),
         ]
 

@@ -7,6 +7,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from django.core.cache import cache
 from django.db.models import (
     Case as SqlCase,
 )
@@ -24,12 +25,14 @@ from django.db.models.functions import Concat, Left, Length, Repeat, Right
 from django.http import Http404
 from django.utils import timezone
 
+from assistance import listing
 from assistance.models import (
     Application,
     ApplicationStatus,
     Case,
     CaseReview,
     CaseStatus,
+    CheckStatus,
     NoticeStatus,
     Payment,
     PaymentRoster,
@@ -50,7 +53,7 @@ OPEN_STATUSES = [
     ApplicationStatus.PENDING_DECISION,
 ]
 PAID_STATUSES = [CaseStatus.ACTIVE, CaseStatus.UNDER_REVIEW, CaseStatus.PHASE_OUT]
-# The columns the list pages show: a list of 50 rows loads five joined models, so load only what is displayed.
+# The columns the list pages show: a list of 50 rows joins four tables, so read only what is displayed.
 CASE_LIST_FIELDS = [
     "id", "status", "household_size", "monthly_amount", "next_review_due", "division__name",
     "programme__name", "application__applicant__name", "application__applicant__id_number",
@@ -120,6 +123,43 @@ def application_list(*, user, filters: ListFilters | None = None, today: dt.date
     if filters.related_to_staff:
         qs = qs.filter(related_to_staff=True)
     return qs.order_by("-accepted_on", "-id")
+
+
+def application_page(*, user, filters: ListFilters | None = None, number: int = 1, today: dt.date | None = None):
+    """One page of the application list as display-ready rows (see `assistance.listing`)."""
+    today = today or timezone.localdate()
+    count, rows, number = listing.read_page(
+        application_list(user=user, filters=filters, today=today),
+        number=number,
+        fields=APPLICATION_LIST_FIELDS,
+        order=["-accepted_on", "-id"],
+    )
+    url = listing.detail_url_pattern("assistance:application_detail")
+    statuses = {value: str(label) for value, label in ApplicationStatus.choices}
+    checks = {value: str(label) for value, label in CheckStatus.choices}
+    open_statuses = set(OPEN_STATUSES)
+    return listing.ListPage(
+        rows=[
+            {
+                "pk": r["id"],
+                "url": url.format(r["id"]),
+                "name": r["applicant__name"],
+                "id_number": listing.masked(r["applicant__id_number"]),
+                "programme": r["programme__name"],
+                "division": r["division__name"],
+                "accepted_on": listing.iso(r["accepted_on"]),
+                "status": statuses.get(r["status"], r["status"]),
+                "check": checks.get(r["check_status"], r["check_status"]),
+                "related_to_staff": r["related_to_staff"],
+                "due_on": listing.iso(r["due_on"]),
+                "overdue": r["due_on"] is not None and r["due_on"] < today and r["status"] in open_statuses,
+            }
+            for r in rows
+        ],
+        number=number,
+        per_page=listing.PAGE_SIZE,
+        count=count,
+    )
 
 
 def application_get(*, user, pk: int) -> Application:
@@ -196,6 +236,37 @@ def case_list(*, user, filters: ListFilters | None = None, today: dt.date | None
     return qs.order_by("-id")
 
 
+def case_page(*, user, filters: ListFilters | None = None, number: int = 1, today: dt.date | None = None):
+    """One page of the case list as display-ready rows (see `assistance.listing`)."""
+    today = today or timezone.localdate()
+    count, rows, number = listing.read_page(
+        case_list(user=user, filters=filters, today=today), number=number, fields=CASE_LIST_FIELDS, order=["-id"]
+    )
+    url = listing.detail_url_pattern("assistance:case_detail")
+    statuses = {value: str(label) for value, label in CaseStatus.choices}
+    return listing.ListPage(
+        rows=[
+            {
+                "pk": r["id"],
+                "url": url.format(r["id"]),
+                "name": r["application__applicant__name"],
+                "id_number": listing.masked(r["application__applicant__id_number"]),
+                "programme": r["programme__name"],
+                "division": r["division__name"],
+                "household_size": r["household_size"],
+                "amount": str(r["monthly_amount"]),
+                "status": statuses.get(r["status"], r["status"]),
+                "review_due": listing.iso(r["next_review_due"]),
+                "review_overdue": r["next_review_due"] is not None and r["next_review_due"] < today,
+            }
+            for r in rows
+        ],
+        number=number,
+        per_page=listing.PAGE_SIZE,
+        count=count,
+    )
+
+
 def case_get(*, user, pk: int) -> Case:
     try:
         return (
@@ -266,6 +337,19 @@ def dashboard(*, user, today: dt.date | None = None) -> dict:
 
 def programmes() -> QuerySet:
     return Programme.objects.order_by("id")
+
+
+PROGRAMME_CHOICES_KEY = "assistance:programme-choices"
+
+
+def programme_choices() -> list[tuple[int, str]]:
+    """(id, name) of every programme for the list filters: cached, since every list page shows them and they change
+    only when an admin edits a programme (which clears the key, see apps.py)."""
+    choices = cache.get(PROGRAMME_CHOICES_KEY)
+    if choices is None:
+        choices = list(Programme.objects.order_by("id").values_list("id", "name"))
+        cache.set(PROGRAMME_CHOICES_KEY, choices, 300)
+    return choices
 
 
 def standards(*, programme_id: int | None = None, division_code: str | None = None) -> QuerySet:

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from assistance import forms, selectors, services, tasks
+from assistance import forms, listing, selectors, services, tasks
 from assistance.models import (
     Application,
     Case,
@@ -97,7 +97,9 @@ def index(request):
 @access(roles=ALL_ROLES)
 def application_list(request):
     form = forms.ApplicationFilterForm(request.GET or None)
-    page = _page(request, selectors.application_list(user=request.user, filters=forms.list_filters(form)))
+    page = selectors.application_page(
+        user=request.user, filters=forms.list_filters(form), number=listing.page_number(request.GET.get("page"))
+    )
     return render(
         request,
         "assistance/application_list.html",
@@ -338,7 +340,9 @@ def overdue(request):
 @access(roles=ALL_ROLES)
 def case_list(request):
     form = forms.CaseFilterForm(request.GET or None)
-    page = _page(request, selectors.case_list(user=request.user, filters=forms.list_filters(form)))
+    page = selectors.case_page(
+        user=request.user, filters=forms.list_filters(form), number=listing.page_number(request.GET.get("page"))
+    )
     return render(
         request,
         "assistance/case_list.html",
