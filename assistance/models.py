@@ -149,6 +149,7 @@ class ApplicationStatus(models.TextChoices):
     PENDING_DECISION = "pending_decision", _("Awaiting district decision")
     APPROVED = "approved", _("Approved")
     REFUSED = "refused", _("Refused")
+    REFUSAL_NOTICE = "refusal_notice", _("Refusal notice issued")
     WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
@@ -199,6 +200,10 @@ class Application(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     refusal_reason = models.TextField(_("reasons for refusal"), blank=True)
+    # The written refusal notice (不予批准通知书) is due 3 working days after the decision: a deadline of its own.
+    refusal_notice_due_on = models.DateField(_("refusal notice due on"), null=True, blank=True)
+    refusal_notice_issued_on = models.DateField(_("refusal notice issued on"), null=True, blank=True)
+    refusal_notice_text = models.TextField(_("refusal notice"), blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -689,3 +694,51 @@ class CaseReview(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.opened_on} {self.get_trigger_display()}"
+
+
+class NotificationKind(models.TextChoices):
+    """The written notices casework produces: a review outcome (动态管理) or a refusal (不予批准)."""
+
+    REVIEW_CONTINUE = "review_continue", _("Review: continue unchanged")
+    REVIEW_RAISE = "review_raise", _("Review: raise (增发)")
+    REVIEW_REDUCE = "review_reduce", _("Review: reduce (减发)")
+    REVIEW_STOP = "review_stop", _("Review: stop (停发)")
+    REVIEW_PHASE_OUT = "review_phase_out", _("Review: phase-out period (渐退)")
+    REFUSAL = "refusal", _("Refusal of an application (不予批准)")
+
+
+# The placeholders each notice may use, with what they stand for (shown to the admin who edits the text).
+NOTIFICATION_PLACEHOLDERS = {
+    "name": _("applicant's name"),
+    "programme": _("programme"),
+    "old_amount": _("monthly amount before"),
+    "new_amount": _("monthly amount after"),
+    "month": _("month the change takes effect"),
+    "date": _("date of the decision"),
+    "reasons": _("reasons"),
+    "months": _("months of phase-out"),
+    "until": _("last month of phase-out"),
+    "accepted_on": _("date the application was accepted"),
+}
+
+
+@audited
+class NotificationText(models.Model):
+    """The text of a written notice, edited by the city admin. `{name}`-style placeholders are filled in when the
+    notice is made; the filled-in text is stored with the review or application, so later edits change only new
+    notices."""
+
+    kind = models.CharField(_("notice"), max_length=20, choices=NotificationKind.choices, unique=True)
+    text = models.TextField(_("text"))
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("notification text")
+        verbose_name_plural = _("notification texts")
+        ordering = ["kind"]
+
+    def __str__(self) -> str:
+        return self.get_kind_display()
