@@ -149,7 +149,6 @@ class ApplicationStatus(models.TextChoices):
     PENDING_DECISION = "pending_decision", _("Awaiting district decision")
     APPROVED = "approved", _("Approved")
     REFUSED = "refused", _("Refused")
-    REFUSAL_NOTICE = "refusal_notice", _("Refusal notice issued")
     WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
@@ -478,6 +477,7 @@ class EventKind(models.TextChoices):
     EXTENDED = "extended", _("Deadline extended")
     APPROVED = "approved", _("Approved")
     REFUSED = "refused", _("Refused")
+    REFUSAL_NOTICE = "refusal_notice", _("Refusal notice issued")
     WITHDRAWN = "withdrawn", _("Withdrawn")
     REVIEW_OPENED = "review_opened", _("Review opened")
     REVIEW_CLOSED = "review_closed", _("Review decided")
