@@ -78,9 +78,11 @@ def division_field(**kwargs) -> models.ForeignKey:
     return models.ForeignKey(Division, on_delete=models.PROTECT, related_name="+", **kwargs)
 
 
-@audited
+@audited(statement_level=True)
 class Person(models.Model):
-    id_number = models.CharField(_("ID number"), max_length=18, unique=True)
+    # Unique through Meta.constraints: `unique=True` would add a second, varchar_pattern_ops index that nothing
+    # uses (ID numbers are only ever looked up whole; the last-4 search has its own index).
+    id_number = models.CharField(_("ID number"), max_length=18)
     name = models.CharField(_("name"), max_length=50)  # indexed in Meta (one pattern_ops index for = and prefix)
     # Derived from the ID number by the service that creates the person, never typed twice.
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
@@ -106,6 +108,7 @@ class Person(models.Model):
             models.Index(fields=["phone"], name="person_phone_pattern", opclasses=["varchar_pattern_ops"]),
             models.Index(Right("id_number", 4), name="person_id_last4"),
         ]
+        constraints = [models.UniqueConstraint(fields=["id_number"], name="person_id_number_unique")]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.masked_id_number})"
@@ -138,10 +141,14 @@ class Relationship(models.TextChoices):
     OTHER = "other", _("Other relative")
 
 
-@audited
+@audited(statement_level=True)
 class Household(models.Model):
-    head = models.ForeignKey(Person, verbose_name=_("head of household"), on_delete=models.PROTECT, related_name="+")
-    division = division_field()
+    # Both indexed in Meta: the head by its unique constraint, the division by one varchar_pattern_ops index (a
+    # plain FK index on each would be a duplicate that every insert pays for).
+    head = models.ForeignKey(
+        Person, verbose_name=_("head of household"), on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    division = division_field(db_index=False)
     address = models.CharField(_("address"), max_length=200, blank=True)
     hukou_type = models.CharField(_("hukou type"), max_length=8, choices=HukouType.choices, default=HukouType.URBAN)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -151,14 +158,16 @@ class Household(models.Model):
         verbose_name = _("household")
         verbose_name_plural = _("households")
         ordering = ["id"]
-        # The FK's `division_id_like` index (varchar_pattern_ops, made by Django) serves the scope prefix.
+        indexes = [
+            models.Index(fields=["division"], name="household_division_pattern", opclasses=["varchar_pattern_ops"])
+        ]
         constraints = [models.UniqueConstraint(fields=["head"], name="household_one_per_head")]
 
     def __str__(self) -> str:
         return _("Household of %(name)s") % {"name": self.head.name}
 
 
-@audited
+@audited(statement_level=True)
 class HouseholdMember(models.Model):
     """Membership with history: leaving sets `left_on`; a person is in at most one current household."""
 
@@ -169,6 +178,7 @@ class HouseholdMember(models.Model):
     relationship = models.CharField(_("relationship to head"), max_length=16, choices=Relationship.choices)
     joined_on = models.DateField(_("joined on"))
     left_on = models.DateField(_("left on"), null=True, blank=True)
+    # Not indexed: nothing looks memberships up by who recorded them (an index would be paid on every insert).
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -176,6 +186,7 @@ class HouseholdMember(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
         verbose_name=_("recorded by"),
+        db_index=False,
     )
 
     class Meta:

@@ -13,8 +13,7 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from dalian_minzheng.people.models import Household, HouseholdMember, HukouType, Person, Relationship, Sex
-from dalian_minzheng.spreadsheets.auditsql import with_events
+from dalian_minzheng.people.models import HukouType, Relationship, Sex
 from dalian_minzheng.spreadsheets.exports import ExportColumn, ExportKind, register_export
 from dalian_minzheng.spreadsheets.registry import Column, Context, ImportKind, RowError, register
 
@@ -145,17 +144,9 @@ _INSERT_PERSONS = """
     ON CONFLICT (id_number) DO NOTHING"""
 
 
-def _insert_with_events(model, dml: str) -> str:
-    return with_events(model, "insert", dml)
-
-
-def _update_with_events(model, alias: str, dml: str) -> str:
-    return with_events(model, "update", dml, alias=alias)
-
-
 def _upsert_persons(cursor) -> None:
-    cursor.execute(_update_with_events(Person, "p", _UPDATE_PERSONS))
-    cursor.execute(_insert_with_events(Person, _INSERT_PERSONS))
+    cursor.execute(_UPDATE_PERSONS)
+    cursor.execute(_INSERT_PERSONS)
 
 
 def _outside_scope_sql(ctx: Context, column: str) -> str:
@@ -239,8 +230,6 @@ class PersonsKind(ImportKind):
                           count(*) FILTER (WHERE p.id IS NOT NULL AND NOT {_PERSON_DIFF})
                    FROM stage s LEFT JOIN people_person p ON p.id_number = s.id_number"""
 
-    audited_models = (Person,)
-
     def upsert(self, cursor, ctx):
         _upsert_persons(cursor)
 
@@ -254,7 +243,6 @@ class HouseholdMembersKind(ImportKind):
         "(relationship 户主) sets the household's division, address and hukou type."
     )
     lock_key = "people"
-    audited_models = (Person, Household, HouseholdMember)
     columns = [
         Column(
             "head_id_number",
@@ -427,10 +415,7 @@ class HouseholdMembersKind(ImportKind):
         _upsert_persons(cursor)
         # Households, keyed by the head; defaults as in household_create (the head's address and hukou type).
         cursor.execute(
-            _update_with_events(
-                Household,
-                "h",
-                """UPDATE people_household AS h SET
+            """UPDATE people_household AS h SET
                    division_id = s.division_id,
                    address = COALESCE(s.address, h.address),
                    hukou_type = COALESCE(s.hukou_type, h.hukou_type),
@@ -439,20 +424,16 @@ class HouseholdMembersKind(ImportKind):
                WHERE s.relationship = 'head' AND h.head_id = hp.id
                  AND (h.division_id IS DISTINCT FROM s.division_id
                       OR (s.address IS NOT NULL AND h.address IS DISTINCT FROM s.address)
-                      OR (s.hukou_type IS NOT NULL AND h.hukou_type IS DISTINCT FROM s.hukou_type))""",
-            )
+                      OR (s.hukou_type IS NOT NULL AND h.hukou_type IS DISTINCT FROM s.hukou_type))"""
         )
         cursor.execute(
-            _insert_with_events(
-                Household,
-                """INSERT INTO people_household (head_id, division_id, address, hukou_type, created_at, updated_at)
+            """INSERT INTO people_household (head_id, division_id, address, hukou_type, created_at, updated_at)
                SELECT hp.id, s.division_id, COALESCE(s.address, hp.address), COALESCE(s.hukou_type, hp.hukou_type),
                       now(), now()
                FROM stage s JOIN people_person hp ON hp.id_number = s.head_id
                WHERE s.relationship = 'head'
                  AND NOT EXISTS (SELECT 1 FROM people_household h WHERE h.head_id = hp.id)
-               ON CONFLICT (head_id) DO NOTHING""",
-            )
+               ON CONFLICT (head_id) DO NOTHING"""
         )
         cursor.execute("DROP TABLE IF EXISTS target")
         cursor.execute(
@@ -467,35 +448,24 @@ class HouseholdMembersKind(ImportKind):
         cursor.execute("ANALYZE target")
         # Moving: the membership in another household ends today and stays as history (household_member_move).
         cursor.execute(
-            _update_with_events(
-                HouseholdMember,
-                "m",
-                """UPDATE people_householdmember AS m SET left_on = %s
+            """UPDATE people_householdmember AS m SET left_on = %s
                    FROM target t
                    WHERE m.person_id = t.person_id AND m.left_on IS NULL AND m.household_id <> t.household_id""",
-            ),
             [ctx.today],
         )
         cursor.execute(
-            _update_with_events(
-                HouseholdMember,
-                "m",
-                """UPDATE people_householdmember AS m SET relationship = t.relationship
+            """UPDATE people_householdmember AS m SET relationship = t.relationship
                    FROM target t
                    WHERE m.person_id = t.person_id AND m.household_id = t.household_id AND m.left_on IS NULL
-                     AND m.relationship <> t.relationship""",
-            )
+                     AND m.relationship <> t.relationship"""
         )
         cursor.execute(
-            _insert_with_events(
-                HouseholdMember,
-                f"""INSERT INTO people_householdmember (household_id, person_id, relationship, joined_on,
+            f"""INSERT INTO people_householdmember (household_id, person_id, relationship, joined_on,
                                                         created_by_id)
                     SELECT t.household_id, t.person_id, t.relationship, %s, {user}
                     FROM target t
                     WHERE NOT EXISTS (SELECT 1 FROM people_householdmember m
                                       WHERE m.person_id = t.person_id AND m.left_on IS NULL)""",
-            ),
             [ctx.today],
         )
 
