@@ -1,15 +1,21 @@
-"""Admin for the city admin: programmes, standards (new rows, never edits of one in force), bands, working days.
+"""Admin for the city admin: programmes, standards (new rows, never edits of one in force), bands, working days,
+the texts of written notices.
 Casework records are read-only here — they change only through the services."""
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
+from assistance import notifications
 from assistance.models import (
     Application,
     Case,
     CaseAmountChange,
     CaseReview,
+    NotificationText,
     PaymentRoster,
     Programme,
     PublicNotice,
@@ -98,3 +104,42 @@ class PublicNoticeAdmin(ReadOnlyAdmin):
 @admin.register(PaymentRoster)
 class PaymentRosterAdmin(ReadOnlyAdmin):
     list_display = ["month", "district", "status", "case_count", "total_amount", "built_at"]
+
+
+class NotificationTextForm(forms.ModelForm):
+    class Meta:
+        model = NotificationText
+        fields = ["text"]
+        widgets = {"text": forms.Textarea(attrs={"rows": 8, "cols": 90})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["text"].help_text = _("Placeholders: %(list)s") % {"list": notifications.placeholder_help()}
+
+    def clean_text(self):
+        text = self.cleaned_data["text"]
+        try:
+            notifications.check_placeholders(text)
+        except ValidationError as exc:
+            raise forms.ValidationError(exc.messages) from None
+        return text
+
+
+@admin.register(NotificationText)
+class NotificationTextAdmin(admin.ModelAdmin):
+    """One text per kind of notice (made by migration 0007): the city admin edits them, never adds or deletes."""
+
+    form = NotificationTextForm
+    list_display = ["kind", "text", "updated_at", "updated_by"]
+    readonly_fields = ["kind", "updated_at", "updated_by"]
+    fields = ["kind", "text", "updated_at", "updated_by"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        obj.updated_by = request.user
+        super().save_model(request, obj, form, change)

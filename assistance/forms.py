@@ -225,6 +225,10 @@ class RefuseForm(forms.Form):
     reasons = forms.CharField(label=_("Reasons for refusal"), widget=forms.Textarea(attrs={"rows": 3}))
 
 
+class RefusalNoticeForm(forms.Form):
+    issued_on = forms.DateField(label=_("Notice issued on"), widget=DateInput, initial=timezone.localdate)
+
+
 class DocumentsForm(forms.Form):
     missing = forms.MultipleChoiceField(
         label=_("Still missing"),

@@ -47,8 +47,8 @@ def check_placeholders(text: str) -> None:
         raise ValidationError(
             _("Unknown placeholders: %(unknown)s. Available: %(known)s")
             % {
-                "unknown": "、".join("{%s}" % w for w in unknown),
-                "known": "、".join("{%s}" % w for w in NOTIFICATION_PLACEHOLDERS),
+                "unknown": "、".join(f"{{{w}}}" for w in unknown),
+                "known": "、".join(f"{{{w}}}" for w in NOTIFICATION_PLACEHOLDERS),
             },
             code="placeholder",
         )

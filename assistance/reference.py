@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
+from assistance import notifications
 from assistance.models import CalculationMethod, CareLevel, Programme, ProgrammeKind, Standard
 
 PROGRAMMES = [
@@ -109,7 +110,11 @@ def load() -> str:
             )
             created += new
     schedules = load_schedules()
-    return f"{len(by_code)} programmes, {created} standards created, {schedules} schedules created"
+    texts = notifications.ensure_defaults()
+    return (
+        f"{len(by_code)} programmes, {created} standards created, {schedules} schedules created, "
+        f"{texts} notification texts created"
+    )
 
 
 # [config] an admin may change the times or disable them in the admin (django-celery-beat).

@@ -181,28 +181,45 @@ def application_visits(*, application: Application) -> list:
     return list(application.visits.prefetch_related("incomes__person").order_by("visited_on", "id"))
 
 
+def _notice_pending() -> Q:
+    """Refused, and the written refusal notice not yet issued."""
+    return Q(status=ApplicationStatus.REFUSED, refusal_notice_issued_on=None, refusal_notice_due_on__isnull=False)
+
+
+def _overdue(today: dt.date) -> Q:
+    """Past any of its working-day limits: the whole process (30, or 45 extended), the start of the cross-department
+    check (3), the district decision (10), the written refusal notice (3)."""
+    open_ = Q(status__in=OPEN_STATUSES)
+    return (
+        open_ & (Q(due_on__lt=today) | Q(decision_due_on__lt=today) | Q(check_due_on__lt=today, check_started_on=None))
+    ) | (_notice_pending() & Q(refusal_notice_due_on__lt=today))
+
+
 def overdue_applications(*, user, today: dt.date | None = None) -> QuerySet:
     today = today or timezone.localdate()
     return (
-        scoped(Application.objects.filter(status__in=OPEN_STATUSES), user)
-        .filter(Q(due_on__lt=today) | Q(decision_due_on__lt=today) | Q(check_due_on__lt=today, check_started_on=None))
+        scoped(Application.objects.filter(_overdue(today)), user)
         .select_related("applicant", "programme", "division")
         .order_by("due_on", "id")
     )
 
 
 def overdue_counts(*, user, level: int, today: dt.date | None = None) -> list[dict]:
-    """Open applications past their 30/45-working-day limit, per street (level 3) or district (level 2)."""
+    """Per street (level 3) or district (level 2): open applications, and how many are past each working-day limit
+    (whole process, check start, district decision), plus refused ones whose written notice is late."""
     today = today or timezone.localdate()
     width = 9 if level == DivisionLevel.STREET else 6
+    open_ = Q(status__in=OPEN_STATUSES)
     rows = (
-        scoped(Application.objects.filter(status__in=OPEN_STATUSES), user)
+        scoped(Application.objects.filter(open_ | _notice_pending()), user)
         .annotate(unit=Left("division_id", width))
         .values("unit")
         .annotate(
-            open=Count("id"),
-            overdue=Count("id", filter=Q(due_on__lt=today)),
-            decision_overdue=Count("id", filter=Q(decision_due_on__lt=today)),
+            open=Count("id", filter=open_),
+            overdue=Count("id", filter=open_ & Q(due_on__lt=today)),
+            check_overdue=Count("id", filter=open_ & Q(check_due_on__lt=today, check_started_on=None)),
+            decision_overdue=Count("id", filter=open_ & Q(decision_due_on__lt=today)),
+            notice_overdue=Count("id", filter=_notice_pending() & Q(refusal_notice_due_on__lt=today)),
         )
         .order_by("unit")
     )

@@ -19,7 +19,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from assistance import amounts, workdays
+from assistance import amounts, notifications, workdays
 from assistance.models import (
     AmountChangeReason,
     Application,
@@ -34,6 +34,7 @@ from assistance.models import (
     IncomeItem,
     NoticeObjection,
     NoticeStatus,
+    NotificationKind,
     ObjectionOutcome,
     PaymentRoster,
     Programme,
@@ -57,6 +58,7 @@ DAYS_TOTAL = 30
 DAYS_TOTAL_EXTENDED = 45
 DAYS_CHECK_START = 3
 DAYS_DECISION = 10
+DAYS_REFUSAL_NOTICE = 3
 NOTICE_DAYS = 7
 
 CASEWORK_ROLES = frozenset({Role.CASEWORKER, Role.DISTRICT_ADMIN})
@@ -953,18 +955,57 @@ def application_approve(
 def application_refuse(
     *, application_id: int, acting_user, reasons: str, decided_on: dt.date | None = None
 ) -> Application:
-    """Refusal with written reasons (to be notified within 3 working days)."""
+    """Refusal with written reasons. The written notice (不予批准通知书) is drafted from the city's text now and is
+    due 3 working days after the decision: `application_issue_refusal_notice` records that it went out."""
     application = _lock(application_id)
     _authorise(acting_user, application.division_id, DECISION_ROLES)
     _require_status(application, ApplicationStatus.PENDING_DECISION)
     if len(reasons.strip()) < 4:
         raise ValidationError(_("Write the reasons for refusal."), code="reasons")
+    decided_on = decided_on or timezone.localdate()
     application.status = ApplicationStatus.REFUSED
-    application.decided_on = decided_on or timezone.localdate()
+    application.decided_on = decided_on
     application.decided_by = acting_user
     application.refusal_reason = reasons
+    application.refusal_notice_due_on = workdays.add_workdays(decided_on, DAYS_REFUSAL_NOTICE)
+    application.refusal_notice_text = notifications.render(
+        NotificationKind.REFUSAL,
+        {
+            "name": application.applicant.name,
+            "programme": application.programme.name,
+            "accepted_on": f"{application.accepted_on:%Y年%m月%d日}",
+            "date": f"{decided_on:%Y年%m月%d日}",
+            "reasons": reasons.strip(),
+        },
+    )
     application.save()
     _event(application, EventKind.REFUSED, reasons, actor=acting_user)
+    return application
+
+
+@transaction.atomic
+def application_issue_refusal_notice(
+    *, application_id: int, acting_user, issued_on: dt.date | None = None
+) -> Application:
+    """The written refusal notice went out to the household (due within 3 working days of the decision)."""
+    application = _lock(application_id)
+    _authorise(acting_user, application.division_id, CASEWORK_ROLES)
+    _require_status(application, ApplicationStatus.REFUSED)
+    if application.refusal_notice_issued_on:
+        raise ValidationError(_("The refusal notice has already been issued."), code="issued")
+    issued_on = issued_on or timezone.localdate()
+    if issued_on > timezone.localdate() or (application.decided_on and issued_on < application.decided_on):
+        raise ValidationError(_("The notice date must be between the decision and today."), code="date")
+    application.refusal_notice_issued_on = issued_on
+    application.save(update_fields=["refusal_notice_issued_on", "updated_at"])
+    text = _("issued on %(date)s") % {"date": issued_on}
+    due = application.refusal_notice_due_on
+    if due and issued_on > due:
+        text += "; " + _("%(days)s working days late (due %(due)s)") % {
+            "days": workdays.workdays_between(due, issued_on),
+            "due": due,
+        }
+    _event(application, EventKind.REFUSAL_NOTICE, text, actor=acting_user)
     return application
 
 
@@ -1033,25 +1074,6 @@ def case_stop(*, case_id: int, acting_user, reason: str, on: dt.date | None = No
         case=case,
     )
     return case
-
-
-# The notification to the household is a Chinese document whatever the UI language.
-OUTCOME_NOTIFICATION = {
-    ReviewOutcome.CONTINUE: "经复核，您家庭（{name}）继续享受{programme}，月保障金额{amount}元不变。",
-    ReviewOutcome.RAISE: (
-        "经复核，您家庭（{name}）{programme}月保障金额自{month}起由{old}元增发至{amount}元。理由：{reason}"
-    ),
-    ReviewOutcome.REDUCE: (
-        "经复核，您家庭（{name}）{programme}月保障金额自{month}起由{old}元减发至{amount}元。理由：{reason}"
-    ),
-    ReviewOutcome.STOP: (
-        "经复核，您家庭（{name}）自{month}起停发{programme}。理由：{reason}。"
-        "如有异议，可自收到本通知之日起60日内申请行政复议。"
-    ),
-    ReviewOutcome.PHASE_OUT: (
-        "经复核，您家庭（{name}）收入已超过保障标准，给予{months}个月渐退期，{until}后停发{programme}。理由：{reason}"
-    ),
-}
 
 
 @transaction.atomic
@@ -1146,15 +1168,20 @@ def case_decide_review(
             note=reason,
             created_by=acting_user,
         )
-    notification = OUTCOME_NOTIFICATION[outcome].format(
-        name=case.application.applicant.name,
-        programme=case.programme.name,
-        amount=new_amount if new_amount is not None else old_amount,
-        old=old_amount,
-        month=f"{next_month:%Y年%m月}",
-        reason=reason,
-        months=months,
-        until=f"{until:%Y年%m月}" if until else "",
+    # The text is the city's (NotificationText, edited in the admin); the filled-in notice is kept on the review.
+    notification = notifications.render(
+        f"review_{outcome}",
+        {
+            "name": case.application.applicant.name,
+            "programme": case.programme.name,
+            "old_amount": old_amount,
+            "new_amount": new_amount if new_amount is not None else old_amount,
+            "month": f"{next_month:%Y年%m月}",
+            "date": f"{decided_on:%Y年%m月%d日}",
+            "reasons": reason,
+            "months": months,
+            "until": f"{until:%Y年%m月}" if until else "",
+        },
     )
     review.outcome = outcome
     review.outcome_reason = reason

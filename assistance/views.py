@@ -159,6 +159,7 @@ def _action_forms(application: Application) -> dict:
         "reason_form": forms.ReasonForm(),
         "approve_form": forms.ApproveForm(),
         "refuse_form": forms.RefuseForm(),
+        "refusal_notice_form": forms.RefusalNoticeForm(),
     }
 
 
@@ -191,6 +192,7 @@ ACTIONS = {
     "withdraw",
     "approve",
     "refuse",
+    "refusal_notice",
 }
 
 
@@ -271,6 +273,13 @@ def application_action(request, pk: int):
             if not form.is_valid():
                 raise ValidationError(_("Write the reasons for refusal."))
             services.application_refuse(application_id=pk, acting_user=user, reasons=form.cleaned_data["reasons"])
+        elif action == "refusal_notice":
+            form = forms.RefusalNoticeForm(request.POST)
+            if not form.is_valid():
+                raise ValidationError(_("Enter the date the notice was issued."))
+            services.application_issue_refusal_notice(
+                application_id=pk, acting_user=user, issued_on=form.cleaned_data["issued_on"]
+            )
         else:
             raise ValidationError(_("Unknown action."))
     except ValidationError as exc:

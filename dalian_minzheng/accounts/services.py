@@ -20,6 +20,7 @@ CITY_ADMIN_PERMISSIONS = (
     ("people", "householdmember", ("view",)),
     ("accounts", "user", ("add", "change", "view")),
     ("audit", "accessevent", ("view",)),
+    ("assistance", "notificationtext", ("change", "view")),
 )
 ROLE_LEVELS = {
     Role.CASEWORKER: {DivisionLevel.STREET, DivisionLevel.COMMUNITY},
