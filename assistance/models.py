@@ -331,8 +331,12 @@ class CaseAmountChange(models.Model):
         ordering = ["case_id", "effective_from", "id"]
         indexes = [models.Index(fields=["case", "effective_from"], name="amount_change_case_date")]
         constraints = [
+            # Source first: a raise's 67,000 new entries are one contiguous, ascending run of the index (filled pages,
+            # few of them written) instead of one entry in every leaf page, each split and, after a checkpoint,
+            # written whole to the WAL (case first cost ~11,000 full-page images per raise). It also serves "this
+            # source's rows" (the raise's once-per-case guard) and "this case, this source".
             models.UniqueConstraint(
-                fields=["case", "source_ref"], condition=~Q(source_ref=""), name="amount_change_once_per_source"
+                fields=["source_ref", "case"], condition=~Q(source_ref=""), name="amount_change_once_per_source_case"
             ),
         ]
 
