@@ -80,8 +80,8 @@ BANDED_CTE = """
     ),
     computed AS (
         -- the lowest band whose threshold is above the income per person, × household size; 0 above every band
-        SELECT c.id, c.division_id, c.programme_id, c.household_id, c.first_payment_month, c.last_payment_month,
-               c.monthly_amount AS old_amount,
+        SELECT c.id, c.ctid AS row_ctid, c.division_id, c.programme_id, c.household_id, c.first_payment_month,
+               c.last_payment_month, c.monthly_amount AS old_amount,
                COALESCE((SELECT ROUND(b.amount * c.household_size, 2)
                            FROM bands b
                           WHERE b.division_id IS NOT DISTINCT FROM s.division_id
@@ -97,13 +97,18 @@ BANDED_CTE = """
 
 def computed_cte(*, calculation: str) -> str:
     """CTEs `std`, `resolved`, `computed` for one programme. Parameters: programme, on, extra (JSON), statuses,
-    all_districts (bool), districts (list of 6-digit codes), extra_bands (JSON)."""
+    all_districts (bool), districts (list of 6-digit codes), extra_bands (JSON). `computed.row_ctid` lets the apply's
+    UPDATE find each row again without an index probe (same statement, same snapshot, cases locked)."""
     if calculation == CalculationMethod.BANDED:
         return BANDED_CTE
     if calculation == CalculationMethod.TOP_UP:
         new_amount = "ROUND(GREATEST(0, b.amount - c.monthly_income_per_capita) * c.household_size, 2)"
+        care_join = ""  # no care amounts: not joined (it was a 10-row scan per case)
     else:
         new_amount = "ROUND(b.amount * c.household_size, 2) + COALESCE(ROUND(cr.amount * c.household_size, 2), 0)"
+        care_join = """
+          LEFT JOIN resolved cr ON cr.district = LEFT(c.division_id, 6) AND cr.care_level = c.care_level
+                               AND c.care_level <> ''"""
     return f"""
     std AS (
         SELECT s.division_id, s.care_level, s.amount, s.effective_from
@@ -123,12 +128,10 @@ def computed_cte(*, calculation: str) -> str:
          ORDER BY d.code, s.care_level, s.division_id NULLS LAST, s.effective_from DESC
     ),
     computed AS (
-        SELECT c.id, c.division_id, c.programme_id, c.household_id, c.first_payment_month, c.last_payment_month,
-               c.monthly_amount AS old_amount, {new_amount} AS new_amount
+        SELECT c.id, c.ctid AS row_ctid, c.division_id, c.programme_id, c.household_id, c.first_payment_month,
+               c.last_payment_month, c.monthly_amount AS old_amount, {new_amount} AS new_amount
           FROM assistance_case c
-          JOIN resolved b ON b.district = LEFT(c.division_id, 6) AND b.care_level = ''
-          LEFT JOIN resolved cr ON cr.district = LEFT(c.division_id, 6) AND cr.care_level = c.care_level
-                               AND c.care_level <> ''
+          JOIN resolved b ON b.district = LEFT(c.division_id, 6) AND b.care_level = ''{care_join}
          WHERE c.programme_id = %(programme)s AND c.status = ANY(%(statuses)s::text[])
            AND (%(all_districts)s OR LEFT(c.division_id, 6) = ANY(%(districts)s::text[]))
     )"""
