@@ -42,7 +42,7 @@ from assistance.models import (
     StandardBand,
     TimelineEvent,
 )
-from dalian_minzheng.accounts.scope import scoped
+from dalian_minzheng.accounts.scope import scope_prefix, scoped
 from dalian_minzheng.people.models import Division, DivisionLevel
 
 OPEN_STATUSES = [
@@ -357,6 +357,28 @@ def programmes() -> QuerySet:
 
 
 PROGRAMME_CHOICES_KEY = "assistance:programme-choices"
+DIVISION_CHOICES_KEY = "assistance:division-choices:{prefix}"
+
+
+def division_filter_choices(*, user) -> list[tuple[str, str]]:
+    """(code, name) suggestions for the lists' division filter: the districts and streets inside the user's scope,
+    and the communities too for a district or street user. Cached for ten minutes (divisions change rarely)."""
+    prefix = scope_prefix(user)
+    if prefix is None:
+        return []
+    key = DIVISION_CHOICES_KEY.format(prefix=prefix or "city")
+    choices = cache.get(key)
+    if choices is None:
+        deepest = DivisionLevel.STREET if prefix in ("", "2102") else DivisionLevel.COMMUNITY
+        choices = list(
+            Division.objects.filter(
+                code__startswith=prefix, level__gte=DivisionLevel.DISTRICT, level__lte=deepest, is_active=True
+            )
+            .order_by("code")
+            .values_list("code", "name")
+        )
+        cache.set(key, choices, 600)
+    return choices
 
 
 def programme_choices() -> list[tuple[int, str]]:

@@ -191,3 +191,38 @@ def test_caseworker_registers_application_through_the_form(client, caseworker):
     assert application.household_size == 2
     assert "身份证" in application.missing_documents
     assert services.add_months(dt.date(2026, 11, 1), 1) == dt.date(2026, 12, 1)
+
+
+def test_a_failed_workflow_action_shows_the_form_again_with_the_input_and_a_chinese_message(client, district_admin):
+    application = make_application(OWN, status="pending_decision")
+    c = client_for(client, district_admin)
+    action = reverse("assistance:application_action", args=[application.pk])
+    # the service refuses reasons this short: the page comes back with them, not a redirect that loses them
+    response = c.post(action, {"action": "refuse", "reasons": "不符"})
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert ">\n不符</textarea>" in body and "请填写不予批准的理由" in body
+    response = c.post(action, {"action": "approve", "amount": "八百", "bank_name": "大连银行"})
+    body = response.content.decode()
+    assert response.status_code == 200 and 'value="大连银行"' in body and "请填写数字" in body
+    application.refresh_from_db()
+    assert application.status == "pending_decision"
+
+
+def test_case_page_keeps_the_reason_when_the_step_is_refused(client, district_admin):
+    case = make_case(OWN)
+    c = client_for(client, district_admin)
+    url = reverse("assistance:case_detail", args=[case.pk])
+    assert c.post(url, {"action": "stop", "reason": "户主死亡"}).status_code == 302
+    response = c.post(url, {"action": "stop", "reason": "重复停发"})
+    body = response.content.decode()
+    assert response.status_code == 200 and ">\n重复停发</textarea>" in body and "已停发" in body
+
+
+def test_division_filter_suggests_only_divisions_in_scope(client, caseworker, city_admin):
+    body = client_for(client, caseworker).get(reverse("assistance:case_list")).content.decode()
+    assert 'list="division-options"' in body
+    assert '<option value="210202001001">' in body  # a community of the caseworker's street
+    assert '<option value="210203' not in body  # nothing from another district
+    body = client_for(client, city_admin).get(reverse("assistance:application_list")).content.decode()
+    assert '<option value="210203">' in body and '<option value="210202001">' in body
