@@ -12,11 +12,11 @@ class AssistanceConfig(AppConfig):
 
         from assistance import services
         from assistance.models import Programme
-        from assistance.selectors import PROGRAMME_CHOICES_KEY
+        from assistance.selectors import PROGRAMME_CHOICES_KEY, cache_key
 
         # The list filters cache the programme names; an edit in the admin clears them.
         def forget_programme_choices(**kwargs):
-            cache.delete(PROGRAMME_CHOICES_KEY)
+            cache.delete(cache_key(PROGRAMME_CHOICES_KEY))
 
         post_save.connect(forget_programme_choices, sender=Programme, weak=False)
         post_delete.connect(forget_programme_choices, sender=Programme, weak=False)

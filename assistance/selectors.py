@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass
 
 from django.core.cache import cache
+from django.db import connection
 from django.db.models import (
     Case as SqlCase,
 )
@@ -42,7 +43,7 @@ from assistance.models import (
     StandardBand,
     TimelineEvent,
 )
-from dalian_minzheng.accounts.scope import scope_prefix, scoped
+from dalian_minzheng.accounts.scope import scoped
 from dalian_minzheng.people.models import Division, DivisionLevel
 
 OPEN_STATUSES = [
@@ -356,38 +357,35 @@ def programmes() -> QuerySet:
     return Programme.objects.order_by("id")
 
 
-PROGRAMME_CHOICES_KEY = "assistance:programme-choices"
-DIVISION_CHOICES_KEY = "assistance:division-choices:{prefix}"
+def cache_key(name: str) -> str:
+    """A cache key of this database: a Redis shared by several databases (tests, benchmarks, a dev server) must not
+    hand one database's ids to another."""
+    return f"assistance:{connection.settings_dict['NAME']}:{name}"
 
 
-def division_filter_choices(*, user) -> list[tuple[str, str]]:
-    """(code, name) suggestions for the lists' division filter: the districts and streets inside the user's scope,
-    and the communities too for a district or street user. Cached for ten minutes (divisions change rarely)."""
-    prefix = scope_prefix(user)
-    if prefix is None:
-        return []
-    key = DIVISION_CHOICES_KEY.format(prefix=prefix or "city")
-    choices = cache.get(key)
-    if choices is None:
-        deepest = DivisionLevel.STREET if prefix in ("", "2102") else DivisionLevel.COMMUNITY
-        choices = list(
-            Division.objects.filter(
-                code__startswith=prefix, level__gte=DivisionLevel.DISTRICT, level__lte=deepest, is_active=True
-            )
-            .order_by("code")
-            .values_list("code", "name")
+PROGRAMME_CHOICES_KEY = "programme-choices"
+
+
+def division_filter_choices(*, prefix: str) -> list[tuple[str, str]]:
+    """(code, name) suggestions for the lists' division filter of a user whose scope is `prefix` (see
+    `scope_prefix`): the districts and streets inside it, and the communities too inside a district or street."""
+    deepest = DivisionLevel.STREET if len(prefix) <= 4 else DivisionLevel.COMMUNITY
+    return list(
+        Division.objects.filter(
+            code__startswith=prefix, level__gte=DivisionLevel.DISTRICT, level__lte=deepest, is_active=True
         )
-        cache.set(key, choices, 600)
-    return choices
+        .order_by("code")
+        .values_list("code", "name")
+    )
 
 
 def programme_choices() -> list[tuple[int, str]]:
     """(id, name) of every programme for the list filters: cached, since every list page shows them and they change
     only when an admin edits a programme (which clears the key, see apps.py)."""
-    choices = cache.get(PROGRAMME_CHOICES_KEY)
+    choices = cache.get(cache_key(PROGRAMME_CHOICES_KEY))
     if choices is None:
         choices = list(Programme.objects.order_by("id").values_list("id", "name"))
-        cache.set(PROGRAMME_CHOICES_KEY, choices, 300)
+        cache.set(cache_key(PROGRAMME_CHOICES_KEY), choices, 300)
     return choices
 
 

@@ -7,6 +7,7 @@ import io
 from decimal import Decimal
 
 from django.contrib import messages
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
@@ -28,6 +29,7 @@ from assistance.models import (
 )
 from dalian_minzheng.accounts.models import Role
 from dalian_minzheng.accounts.policy import ADMINS, ALL_ROLES, CITY, access
+from dalian_minzheng.accounts.scope import scope_prefix
 from dalian_minzheng.audit.models import AccessKind
 from dalian_minzheng.audit.services import record_access
 
@@ -72,9 +74,19 @@ def _page(request, queryset):
     return paginator.get_page(request.GET.get("page"))
 
 
-def _division_options(user):
-    """The division filter's suggestions as <option>s, built here: 160 of them cost 2 ms as a template loop."""
-    return format_html_join("", '<option value="{}">{}</option>', selectors.division_filter_choices(user=user))
+def _division_options(user) -> str:
+    """The division filter's suggestions as <option>s for the user's scope, cached as HTML for ten minutes:
+    building 160 of them cost 2 ms a page, more than the rest of the form."""
+    prefix = scope_prefix(user)
+    if prefix is None:
+        return ""
+    key = selectors.cache_key(f"division-options:{prefix or 'city'}")
+    html = cache.get(key)
+    if html is None:
+        choices = selectors.division_filter_choices(prefix=prefix)
+        html = format_html_join("", '<option value="{}">{}</option>', choices)
+        cache.set(key, html, 600)
+    return html
 
 
 def _querystring(request) -> str:
