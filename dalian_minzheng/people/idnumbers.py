@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import operator
 import re
+import time
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -16,6 +18,7 @@ PROVINCE_CODES = frozenset(
     "11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46 50 51 52 53 54 61 62 63 64 65 71 81 82".split()
 )
 _FULLWIDTH = str.maketrans("０１２３４５６７８９ＸｘＸ", "0123456789XXX")
+_WELL_FORMED = re.compile(r"[0-9]{17}[0-9X]")  # ASCII digits only; a bare \d matches other scripts too
 
 
 @dataclass(frozen=True)
@@ -25,30 +28,49 @@ class ResidentId:
     sex: str  # "M" or "F"
 
 
+_ZERO_OFFSET = ord("0") * sum(WEIGHTS)
+
+
 def check_character(first17: str) -> str:
-    total = sum(int(digit) * weight for digit, weight in zip(first17, WEIGHTS, strict=True))
-    return CHECK_CHARS[total % 11]
+    digits = first17.encode("ascii")  # bytes iterate as character codes: no int() per digit
+    if len(digits) != len(WEIGHTS) or not digits.isdigit():
+        raise ValueError("the check character is computed over 17 digits")
+    return CHECK_CHARS[(sum(map(operator.mul, digits, WEIGHTS)) - _ZERO_OFFSET) % 11]
 
 
 def normalize(raw: object) -> str:
     """Strip spaces, convert full-width digits, upper-case a trailing x."""
     text = "" if raw is None else str(raw)
-    return re.sub(r"\s+", "", text.translate(_FULLWIDTH)).upper()
+    if text.isascii() and text.isalnum():  # the usual case: nothing to strip or convert
+        return text.upper()
+    return "".join(text.translate(_FULLWIDTH).split()).upper()
+
+
+_today_cache: list = [None, 0.0]
+
+
+def _today() -> dt.date:
+    """dt.date.today(), looked up at most once a second (parse runs once per row of a 100,000-row import)."""
+    now = time.monotonic()
+    if now >= _today_cache[1]:
+        _today_cache[0], _today_cache[1] = dt.date.today(), now + 1.0
+    return _today_cache[0]
 
 
 def parse(raw: object) -> ResidentId:
-    """Validate a resident ID and derive birth date and sex; raise ValidationError with a Chinese message."""
+    """Validate a resident ID and derive birth date and sex; raise ValidationError with a Chinese message.
+    (Called once per row by the spreadsheet import: the well-formed case is checked first.)"""
     number = normalize(raw)
-    if re.fullmatch(r"\d(\.\d+)?E\+\d+", number):
-        raise ValidationError(
-            _("The ID number was stored by Excel as a number and has lost digits; format the column as text."),
-            code="scientific",
-        )
-    if re.fullmatch(r"\d{15}", number):
-        raise ValidationError(
-            _("15-digit legacy ID numbers are not accepted; enter the 18-digit number."), code="legacy"
-        )
-    if not re.fullmatch(r"\d{17}[\dX]", number):
+    if not _WELL_FORMED.fullmatch(number):
+        if re.fullmatch(r"\d(\.\d+)?E\+\d+", number):
+            raise ValidationError(
+                _("The ID number was stored by Excel as a number and has lost digits; format the column as text."),
+                code="scientific",
+            )
+        if re.fullmatch(r"\d{15}", number):
+            raise ValidationError(
+                _("15-digit legacy ID numbers are not accepted; enter the 18-digit number."), code="legacy"
+            )
         raise ValidationError(_("An ID number has 17 digits followed by a digit or X."), code="format")
     if number[:2] not in PROVINCE_CODES:
         raise ValidationError(_("The address code of the ID number is not a valid region."), code="address")
@@ -56,7 +78,7 @@ def parse(raw: object) -> ResidentId:
         birth = dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
     except ValueError:
         raise ValidationError(_("The birth date in the ID number does not exist."), code="birth_date") from None
-    if birth.year < 1890 or birth > dt.date.today():
+    if birth.year < 1890 or birth > _today():
         raise ValidationError(_("The birth date in the ID number is out of range."), code="birth_date")
     if check_character(number[:17]) != number[17]:
         raise ValidationError(_("The check digit of the ID number is wrong; please check each digit."), code="checksum")

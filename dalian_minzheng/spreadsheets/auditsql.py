@@ -1,15 +1,15 @@
-"""Audit events for set-based writes, written set-based.
+"""Audit events for set-based writes into tables with row-level triggers, written set-based.
 
-The audit trail (django-pghistory) is kept by row-level triggers. On a 100,000-row import those triggers cost more
-than the import itself (one PL/pgSQL call, one context upsert and one event insert per row: measured 0.3-1 ms a
-row here, see BENCHMARKS.md). So an import's upserts run with exactly those triggers ignored (`pgtrigger.ignore`,
-for this transaction's statements only; every other writer keeps them) and write the very same event rows
-themselves, in the same statement, through a writable CTE:
+The audit trail (django-pghistory) is kept by triggers; row-level ones cost one PL/pgSQL call, one context upsert
+and one event insert per row (measured 0.3-1 ms a row, see BENCHMARKS.md). A bulk writer may run with exactly those
+triggers ignored (`pgtrigger.ignore`, for this transaction's statements only; every other writer keeps them) and
+write the very same event rows itself, in the same statement, through a writable CTE:
 
     WITH changed AS (INSERT ... RETURNING *) INSERT INTO <event table> (...) SELECT ... FROM changed
 
-The event columns come from the pghistory event model, so a field added to Person is followed automatically;
-`tests/spreadsheets/test_audit.py` checks that an imported row's event equals the one the trigger writes.
+The event columns come from the pghistory event model, so a field added to a model is followed automatically.
+The spreadsheet import no longer needs this: the people tables it writes have statement-level triggers
+(`audit/tracking.py`), which write the events from the statement's transition table themselves.
 """
 
 from __future__ import annotations

@@ -1,9 +1,11 @@
-"""The import engine: file → header detection → per-row cleaning and validation in Python → COPY into a temp table
-`stage` → set-based rejections → counts → (on commit) one advisory lock and a few set-based upserts.
+"""The import engine: file → header detection → per-row cleaning and validation in Python → COPY into the job's
+stage table → set-based rejections → counts → (on commit) one advisory lock and a few set-based upserts.
 
-Validation and commit are separate transactions. Validation keeps the COPY payload of the rows that passed the
-Python checks next to the upload (`<file>.staged`), so the commit re-loads it with one COPY instead of reading the
-spreadsheet again, then re-runs the set-based checks against the database as it is at commit time.
+Validation and commit are separate transactions. Validation leaves the rows that passed every check in an UNLOGGED
+table of the job's own (`spreadsheets_stage_<job id>`), so the commit neither reads the spreadsheet again nor
+copies anything: it re-runs only the checks that read the database (which may have changed since), counts, and
+writes. If that table is gone or incomplete (a database crash empties unlogged tables), the commit rebuilds it from
+the kept file. The kinds' SQL reaches the table as `stage` (a temporary view).
 
 The commit is one transaction: every valid row or none. The job row is locked first (`select_for_update`), so a
 re-delivered or retried task waits for a running one and then finds the job committed and does nothing; an
@@ -13,6 +15,7 @@ households from different divisions can still overlap in people, so they share t
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import itertools
 import logging
@@ -26,12 +29,12 @@ import pghistory
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dalian_minzheng.people import idnumbers
 from dalian_minzheng.people.models import Division
-from dalian_minzheng.spreadsheets import auditsql, reading
+from dalian_minzheng.spreadsheets import reading
 from dalian_minzheng.spreadsheets.models import ImportJob, ImportRowError, ImportStatus
 from dalian_minzheng.spreadsheets.reading import HEADER_SEARCH_ROWS, SpreadsheetError
 from dalian_minzheng.spreadsheets.registry import (
@@ -209,78 +212,171 @@ def _display(value: Any) -> str:
 # ---------------------------------------------------------------- cleaning
 
 
-@functools.lru_cache(maxsize=8192)
-def _parse_id(text: str, language: str | None) -> idnumbers.ResidentId | str:
-    """idnumbers.parse, remembered: the head's number repeats on every member row. A str is the error."""
-    try:
-        return idnumbers.parse(text)
-    except ValidationError as exc:
-        return exc.messages[0]
-
-
-def clean_cell(column: Column, value: Any, ctx: Context) -> Any:
-    """The cleaned value, None for an empty cell, or RowError."""
-    if column.kind == "id_number":
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            raise RowError(
-                column.key,
-                _display(value) if isinstance(value, int) else repr(value),
-                _(
-                    "The ID number is stored in Excel as a number, so its last digits may be lost; "
-                    "format the column as text and type the number again."
-                ),
-            )
-        text = clean_text(value)
-        if not text:
-            return None
-        parsed = _parse_id(text, translation.get_language())
-        if isinstance(parsed, str):
-            raise RowError(column.key, text, parsed)
-        return parsed
-    if column.kind == "date":
-        try:
-            return parse_date(value)
-        except ValueError as exc:
-            raise RowError(column.key, _display(value), str(exc)) from None
+def _clean_id(column: Column, value: Any) -> idnumbers.ResidentId | None:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        raise RowError(
+            column.key,
+            _display(value) if isinstance(value, int) else repr(value),
+            _(
+                "The ID number is stored in Excel as a number, so its last digits may be lost; "
+                "format the column as text and type the number again."
+            ),
+        )
     text = clean_text(value)
     if not text:
         return None
-    if column.choices:
-        choices = column.choice_map()
-        stored = choices.get(text) or choices.get(header_key(text))
-        if stored is None:
-            raise RowError(
-                column.key,
-                text,
-                _("“%(value)s” is not one of: %(choices)s.") % {"value": text, "choices": "、".join(column.choices)},
-            )
-        return stored
-    if column.kind == "phone":
-        if not set(text) <= _PHONE_CHARS or not 5 <= len(text) <= 20:
-            raise RowError(column.key, text, _("A phone number has 5 to 20 digits."))
-        return text.replace(" ", "")
-    if column.kind == "division":
-        if text not in ctx.division_codes:
-            raise RowError(column.key, text, _("Unknown division code."))
-        if not text.startswith(ctx.scope_prefix):
-            raise RowError(column.key, text, _("This division is outside your area; the row cannot be imported."))
-        return text
+    try:
+        return idnumbers.parse(text)
+    except ValidationError as exc:
+        raise RowError(column.key, text, exc.messages[0]) from None
+
+
+def _clean_date(column: Column, value: Any):
+    if type(value) is str and len(value) == 10:
+        try:  # the common "1990-01-01" without the general parser
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            pass
+    try:
+        return parse_date(value)
+    except ValueError as exc:
+        raise RowError(column.key, _display(value), str(exc)) from None
+
+
+def _clean_choice(column: Column, value: Any) -> str | None:
+    text = clean_text(value)
+    if not text:
+        return None
+    choices = column.choice_map()
+    stored = choices.get(text) or choices.get(header_key(text))
+    if stored is None:
+        raise RowError(
+            column.key,
+            text,
+            _("“%(value)s” is not one of: %(choices)s.") % {"value": text, "choices": "、".join(column.choices)},
+        )
+    return stored
+
+
+def _clean_phone(column: Column, value: Any) -> str | None:
+    text = clean_text(value)
+    if not text:
+        return None
+    if not 5 <= len(text) <= 20 or not ((text.isascii() and text.isdigit()) or set(text) <= _PHONE_CHARS):
+        raise RowError(column.key, text, _("A phone number has 5 to 20 digits."))
+    return text.replace(" ", "")
+
+
+def _clean_division(column: Column, value: Any, ctx: Context) -> str | None:
+    text = clean_text(value)
+    if not text:
+        return None
+    if text not in ctx.division_codes:
+        raise RowError(column.key, text, _("Unknown division code."))
+    if not text.startswith(ctx.scope_prefix):
+        raise RowError(column.key, text, _("This division is outside your area; the row cannot be imported."))
     return text
 
 
-def _clean_row(kind: ImportKind, prepared: Prepared, row: list, ctx: Context) -> tuple[dict, list[RowError]]:
+def _clean_text(column: Column, value: Any) -> str | None:
+    return clean_text(value) or None
+
+
+def clean_cell(column: Column, value: Any, ctx: Context) -> Any:
+    """The cleaned value, None for an empty cell, or RowError. The one definition of what a cell may hold: the
+    engine (through `cell_cleaner`) and the django-import-export resources both use it."""
+    if column.kind == "division":
+        return _clean_division(column, value, ctx)
+    return _CLEANERS[_cleaner_kind(column)](column, value)
+
+
+_CLEANERS: dict[str, Callable[[Column, Any], Any]] = {
+    "id_number": _clean_id,
+    "date": _clean_date,
+    "choice": _clean_choice,
+    "phone": _clean_phone,
+    "text": _clean_text,
+}
+
+
+def _cleaner_kind(column: Column) -> str:
+    if column.kind in ("id_number", "date"):
+        return column.kind
+    if column.choices:
+        return "choice"
+    return column.kind if column.kind in _CLEANERS else "text"
+
+
+class _Failed:
+    """A remembered RowError (raised anew each time, so no traceback piles up on one instance)."""
+
+    __slots__ = ("column", "value", "reason")
+
+    def __init__(self, exc: RowError):
+        self.column, self.value, self.reason = exc.column, exc.value, exc.reason
+
+
+def cell_cleaner(column: Column, ctx: Context) -> Callable[[Any], Any]:
+    """`clean_cell` for one column, made once per file. Columns with few distinct values (choices, division codes)
+    remember each raw value's outcome; ID columns remember the previous row's (the head's number repeats on every
+    member row)."""
+    kind = _cleaner_kind(column)
+    if column.kind == "division" or kind == "choice":
+        memo: dict[Any, Any] = {}
+
+        def remembered(value: Any) -> Any:
+            try:
+                outcome = memo[value]
+            except KeyError:
+                try:
+                    outcome = clean_cell(column, value, ctx)
+                except RowError as exc:
+                    outcome = _Failed(exc)
+                except TypeError:  # an unhashable cell value: nothing to remember
+                    return clean_cell(column, value, ctx)
+                if len(memo) < 10_000:
+                    memo[value] = outcome
+            if type(outcome) is _Failed:
+                raise RowError(outcome.column, outcome.value, outcome.reason)
+            return outcome
+
+        return remembered
+    if kind == "id_number":
+        previous: list[Any] = [object(), None]
+
+        def id_number(value: Any) -> Any:
+            if value == previous[0] and type(value) is str:
+                outcome = previous[1]
+            else:
+                try:
+                    outcome = _clean_id(column, value)
+                except RowError as exc:
+                    outcome = _Failed(exc)
+                previous[0], previous[1] = value, outcome
+            if type(outcome) is _Failed:
+                raise RowError(outcome.column, outcome.value, outcome.reason)
+            return outcome
+
+        return id_number
+    clean = _CLEANERS[kind]
+    return functools.partial(clean, column)
+
+
+def _clean_row(
+    prepared: Prepared, cleaners: list[tuple[int, str, bool, Callable[[Any], Any]]], row: list
+) -> tuple[dict, list[RowError]]:
     values: dict[str, Any] = dict.fromkeys(prepared.keys)
     errors: list[RowError] = []
     width = len(row)
-    for index, key, column in prepared.plan:
-        raw = row[index] if index < width else None
+    for index, key, required, clean in cleaners:
         try:
-            values[key] = clean_cell(column, raw, ctx)
+            value = clean(row[index] if index < width else None)
         except RowError as exc:
             errors.append(exc)
             continue
-        if values[key] is None and column.required:
+        if value is None and required:
             errors.append(RowError(key, "", _("This column is required.")))
+        values[key] = value
     return values, errors
 
 
@@ -301,25 +397,76 @@ def make_context(job: ImportJob) -> Context:
     )
 
 
-def _staged_path(job: ImportJob) -> Path:
-    return Path(job.file.path + ".staged")
+# The rows that passed the checks wait between the check and the commit in an UNLOGGED table of their own (no WAL:
+# it is scratch data, and the uploaded file is kept to rebuild it). The commit uses it as it is — no second read of
+# the spreadsheet, no second COPY — and only re-runs the checks against the database, which may have changed since.
+# The kinds' SQL reads and deletes through a temporary view named `stage`.
+STAGE_PREFIX = "spreadsheets_stage_"
+STALE_STAGE_DAYS = 7
 
 
-def _create_stage(cursor, kind: ImportKind) -> None:
+def stage_table(job: ImportJob) -> str:
+    return f"{STAGE_PREFIX}{int(job.pk)}"
+
+
+def _use_stage(cursor, table: str) -> None:
+    cursor.execute("DROP VIEW IF EXISTS pg_temp.stage")
+    cursor.execute(f"CREATE TEMP VIEW stage AS SELECT * FROM {table}")
+
+
+def _create_stage(cursor, kind: ImportKind, job: ImportJob) -> str:
+    table = stage_table(job)
     cols = ", ".join(f"{name} {sqltype}" for name, sqltype in kind.staging)
-    cursor.execute("DROP TABLE IF EXISTS stage")
-    cursor.execute(f"CREATE TEMP TABLE stage ({cols}) ON COMMIT DROP")
+    cursor.execute(f"DROP TABLE IF EXISTS {table}")
+    cursor.execute(f"CREATE UNLOGGED TABLE {table} ({cols})")
+    _use_stage(cursor, table)
+    return table
 
 
-def _copy_sql(kind: ImportKind, direction: str) -> str:
-    cols = ", ".join(name for name, _type in kind.staging)
-    return f"COPY stage ({cols}) {direction}"
+def drop_stage(cursor, job: ImportJob) -> None:
+    cursor.execute("DROP VIEW IF EXISTS pg_temp.stage")
+    cursor.execute(f"DROP TABLE IF EXISTS {stage_table(job)}")
+
+
+def _stage_is_intact(cursor, job: ImportJob) -> bool:
+    """The validated rows are all there: the table exists and holds as many rows as the report counted (after a
+    crash PostgreSQL empties unlogged tables; the commit then rebuilds the stage from the kept file)."""
+    cursor.execute("SELECT to_regclass(%s)", [stage_table(job)])
+    if cursor.fetchone()[0] is None:
+        return False
+    cursor.execute(f"SELECT count(*) FROM {stage_table(job)}")
+    return cursor.fetchone()[0] == job.new_count + job.updated_count + job.unchanged_count
+
+
+def drop_stale_stages() -> int:
+    """Drop the stage tables nobody will commit: finished, cancelled or failed jobs, jobs gone, and checks older
+    than STALE_STAGE_DAYS (such a job can still be committed: the commit rebuilds its stage from the file)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+               LEFT JOIN spreadsheets_importjob j ON j.id = substr(c.relname, %s)::bigint
+               WHERE c.relkind = 'r' AND n.nspname = current_schema() AND c.relname ~ %s
+                 AND (j.id IS NULL OR j.status NOT IN (%s, %s)
+                      OR j.validated_at < now() - make_interval(days => %s))""",
+            [
+                len(STAGE_PREFIX) + 1,
+                f"^{STAGE_PREFIX}[0-9]+$",
+                ImportStatus.VALIDATED,
+                ImportStatus.COMMITTING,
+                STALE_STAGE_DAYS,
+            ],
+        )
+        tables = [row[0] for row in cursor.fetchall()]
+        for table in tables:
+            cursor.execute(f"DROP TABLE IF EXISTS {table}")
+    return len(tables)
 
 
 def _stage_rows(
-    job: ImportJob, kind: ImportKind, ctx: Context, cursor, on_progress: Callable[[int], None] | None = None
+    job: ImportJob, kind: ImportKind, ctx: Context, cursor, table: str, on_progress: Callable[[int], None] | None = None
 ) -> tuple[int, list[ImportRowError]]:
-    """Read, clean and validate every row; COPY the valid ones into `stage`. Returns (data rows, row errors)."""
+    """Read, clean and validate every row; COPY the valid ones into the stage table. Returns (data rows, row errors).
+    PostgreSQL takes in the COPY stream while Python cleans the next rows."""
     prepared = prepare(Path(job.file.path), kind, job.original_name, job.sheet_name)
     if prepared.missing:
         raise SpreadsheetError(
@@ -327,19 +474,24 @@ def _stage_rows(
         )
     header_for = prepared.header_for
     ctx.extra["header_for"] = header_for
+    cleaners = [(index, key, column.required, cell_cleaner(column, ctx)) for index, key, column in prepared.plan]
+    hidden = prepared.hidden_rows
+    validate_row = kind.validate_row
     errors: list[ImportRowError] = []
     total = 0
     estimate = max(1, prepared.estimated_rows)
-    with cursor.copy(_copy_sql(kind, "FROM STDIN")) as copy:
+    cols = ", ".join(name for name, _type in kind.staging)
+    with cursor.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
+        write_row = copy.write_row
         for number, row in prepared.rows:
-            if number in prepared.hidden_rows or reading.is_blank(row):
+            if (hidden and number in hidden) or reading.is_blank(row):
                 continue
             total += 1
             ctx.row_number = number
-            values, row_errors = _clean_row(kind, prepared, row, ctx)
+            values, row_errors = _clean_row(prepared, cleaners, row)
             if not row_errors:
                 try:
-                    copy.write_row(kind.validate_row(values, ctx))
+                    write_row(validate_row(values, ctx))
                     if on_progress and total % PROGRESS_EVERY == 0:
                         on_progress(min(99, total * 100 // estimate))
                     continue
@@ -368,18 +520,23 @@ def _stage_rows(
     return total, errors
 
 
-def _apply_rejections(cursor, job: ImportJob, kind: ImportKind, ctx: Context) -> None:
+def _apply_rejections(cursor, job: ImportJob, kind: ImportKind, ctx: Context, recheck: bool = False) -> None:
+    """The kind's set-based checks, in order; a rejected row leaves the stage (so a member whose head was just
+    rejected is caught by a later check). `recheck`: the stage was checked before, skip the file-only checks."""
     header_for = ctx.extra.get("header_for") or {v: k for k, v in (job.column_mapping or {}).items()}
-    for column_key, value_expr, rows_sql, reason in kind.reject_sql(ctx):
+    for entry in kind.reject_sql(ctx):
+        column_key, value_expr, rows_sql, reason = entry[:4]
+        if recheck and getattr(entry, "file_only", False):
+            continue
         column = header_for.get(column_key) or str(kind.column(column_key).label)
         cursor.execute(
-            f"""INSERT INTO spreadsheets_importrowerror (job_id, row_number, "column", value, reason)
-                SELECT %s, s.row_number, %s, COALESCE(({value_expr})::text, ''), %s
-                FROM stage s WHERE s.row_number IN ({rows_sql})""",
+            f"""WITH rejected AS (
+                    DELETE FROM stage WHERE row_number IN ({rows_sql})
+                    RETURNING *)
+                INSERT INTO spreadsheets_importrowerror (job_id, row_number, "column", value, reason)
+                SELECT %s, s.row_number, %s, COALESCE(({value_expr})::text, ''), %s FROM rejected s""",
             [job.pk, column, str(reason)],
         )
-        if cursor.rowcount:
-            cursor.execute(f"DELETE FROM stage WHERE row_number IN ({rows_sql})")
 
 
 def _classify(cursor, kind: ImportKind, ctx: Context) -> tuple[int, int, int]:
@@ -397,31 +554,35 @@ def _fail(job: ImportJob, message: str) -> None:
     set_progress(job.pk, 0, "failed")
 
 
+def _check_all(cursor, job: ImportJob, kind: ImportKind, ctx: Context, on_progress=None) -> int:
+    """Stage every row that passes the Python checks, then the set-based ones. Returns the data row count."""
+    ImportRowError.objects.filter(job=job).delete()
+    table = _create_stage(cursor, kind, job)
+    total, errors = _stage_rows(job, kind, ctx, cursor, table, on_progress=on_progress)
+    ImportRowError.objects.bulk_create(errors, batch_size=ERROR_BATCH)
+    _apply_rejections(cursor, job, kind, ctx)
+    # A small sample is enough for the join plans over the stage (the default samples 30,000 rows).
+    cursor.execute("SET LOCAL default_statistics_target = 10")
+    cursor.execute(f"ANALYZE {table}")
+    return total
+
+
 def validate_job(job_id: int) -> ImportJob:
-    """Check every row and fill the report; no data is written except the job and its row errors."""
+    """Check every row and fill the report; no data is written except the job, its row errors and its stage."""
     job = ImportJob.objects.select_related("uploaded_by", "division").get(pk=job_id)
     kind = get_kind(job.kind)
     ctx = make_context(job)
     started = time.monotonic()
     set_progress(job.pk, 1, "validating")
+    drop_stale_stages()
     try:
-        with transaction.atomic():
-            ImportRowError.objects.filter(job=job).delete()
-            with connection.cursor() as cursor:
-                _create_stage(cursor, kind)
-                total, errors = _stage_rows(
-                    job, kind, ctx, cursor, on_progress=lambda p: set_progress(job.pk, p * 8 // 10, "validating")
-                )
-                ImportRowError.objects.bulk_create(errors, batch_size=ERROR_BATCH)
-                set_progress(job.pk, 82, "validating")
-                # Keep what passed the Python checks for the commit (see module docstring).
-                staged = _staged_path(job)
-                with open(staged, "wb") as fh, cursor.copy(_copy_sql(kind, "TO STDOUT")) as copy:
-                    for chunk in copy:
-                        fh.write(chunk)
-                _apply_rejections(cursor, job, kind, ctx)
-                set_progress(job.pk, 92, "validating")
-                new, updated, unchanged = _classify(cursor, kind, ctx)
+        with transaction.atomic(), connection.cursor() as cursor:
+            total = _check_all(
+                cursor, job, kind, ctx, on_progress=lambda p: set_progress(job.pk, p * 9 // 10, "validating")
+            )
+            set_progress(job.pk, 92, "validating")
+            new, updated, unchanged = _classify(cursor, kind, ctx)
+            cursor.execute("DROP VIEW IF EXISTS pg_temp.stage")
             job.total_rows = total
             job.new_count, job.updated_count, job.unchanged_count = new, updated, unchanged
             job.rejected_count = _rejected_count(job)
@@ -455,34 +616,18 @@ def commit_job(job_id: int) -> ImportJob:
             # closed socket within a second and roll back (and free the locks) instead of finishing the statement.
             cursor.execute("SET LOCAL client_connection_check_interval = '1s'")
             cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"spreadsheets:{kind.lock_key}"])
-            _create_stage(cursor, kind)
-            staged = _staged_path(job)
-            if staged.exists():
-                with open(staged, "rb") as fh, cursor.copy(_copy_sql(kind, "FROM STDIN")) as copy:
-                    while chunk := fh.read(1 << 20):
-                        copy.write(chunk)
+            if _stage_is_intact(cursor, job):
+                _use_stage(cursor, stage_table(job))
+                # Rows that passed the checks are re-checked against the database as it is now.
+                _apply_rejections(cursor, job, kind, ctx, recheck=True)
             else:
-                ImportRowError.objects.filter(job=job).delete()
-                _total, errors = _stage_rows(job, kind, ctx, cursor)
-                ImportRowError.objects.bulk_create(errors, batch_size=ERROR_BATCH)
-            set_progress(job.pk, 30, "committing")
-            # Rows that passed the Python checks are re-checked against the database as it is now.
-            cursor.execute(
-                """DELETE FROM spreadsheets_importrowerror
-                   WHERE job_id = %s AND row_number IN (SELECT row_number FROM stage)""",
-                [job.pk],
-            )
-            _apply_rejections(cursor, job, kind, ctx)
-            cursor.execute("ANALYZE stage")
+                _check_all(cursor, job, kind, ctx)
             new, updated, unchanged = _classify(cursor, kind, ctx)
-            set_progress(job.pk, 45, "committing")
-            with (
-                pghistory.context(task="spreadsheets.commit_import", import_job=job.pk, user=job.uploaded_by_id),
-                auditsql.row_triggers_ignored(*kind.audited_models),
-            ):
-                upsert_started = time.monotonic()
+            set_progress(job.pk, 10, "committing")
+            upsert_started = time.monotonic()
+            with pghistory.context(task="spreadsheets.commit_import", import_job=job.pk, user=job.uploaded_by_id):
                 kind.upsert(cursor, ctx)
-            set_progress(job.pk, 90, "committing")
+            set_progress(job.pk, 85, "committing")
             # Check the deferred foreign keys now rather than at COMMIT, so their cost shows in the report.
             checks_started = time.monotonic()
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
@@ -490,6 +635,7 @@ def commit_job(job_id: int) -> ImportJob:
                 "upsert_seconds": round(checks_started - upsert_started, 2),
                 "constraint_check_seconds": round(time.monotonic() - checks_started, 2),
             }
+            drop_stage(cursor, job)
             set_progress(job.pk, 95, "committing")
         job.new_count, job.updated_count, job.unchanged_count = new, updated, unchanged
         job.rejected_count = _rejected_count(job)

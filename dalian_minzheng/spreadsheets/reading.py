@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import threading
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -168,8 +169,11 @@ def _calamine_rows(sheet: python_calamine.CalamineSheet) -> Iterator[tuple[int, 
     start = sheet.start or (0, 0)
     first_row, first_col = start
     pad = [""] * first_col
-    for offset, row in enumerate(sheet.iter_rows()):
-        yield first_row + offset + 1, pad + list(row) if first_col else list(row)
+    if first_col:
+        for offset, row in enumerate(sheet.iter_rows(), start=first_row + 1):
+            yield offset, pad + list(row)
+    else:
+        yield from enumerate(sheet.iter_rows(), start=first_row + 1)  # rows come as fresh lists
 
 
 def open_sheets(path: Path, original_name: str = "") -> list[Sheet]:
@@ -189,24 +193,39 @@ def open_sheets(path: Path, original_name: str = "") -> list[Sheet]:
         raise SpreadsheetError(
             _("The file is damaged or is not a real Excel file. Open it in Excel, save it again and upload.")
         ) from None
-    hidden = _hidden_rows_by_sheet(path) if fmt == "xlsx" else {}
-    sheets = []
+    hidden: dict[str, frozenset[int]] = {}
+    scan = None
+    if fmt == "xlsx":
+        # calamine releases the GIL while it parses a sheet: the hidden-row scan (Python) runs meanwhile.
+        scan = threading.Thread(target=lambda: hidden.update(_hidden_rows_by_sheet(path)), daemon=True)
+        scan.start()
+    loaded = []
     for meta in workbook.sheets_metadata:
         if meta.visible != python_calamine.SheetVisibleEnum.Visible:
             continue  # hidden and very hidden sheets hold lookup lists, not data
         if meta.typ != python_calamine.SheetTypeEnum.WorkSheet:
             continue
-        cal_sheet = workbook.get_sheet_by_name(meta.name)
-        sheets.append(
-            Sheet(
-                name=meta.name,
-                rows=_calamine_rows(cal_sheet),
-                hidden_rows=hidden.get(meta.name, frozenset()),
-                height=cal_sheet.height,
-            )
+        try:
+            loaded.append(workbook.get_sheet_by_name(meta.name))
+        except Exception:  # a damaged sheet inside a readable zip
+            raise SpreadsheetError(
+                _("The file is damaged or is not a real Excel file. Open it in Excel, save it again and upload.")
+            ) from None
+    if scan is not None:
+        scan.join()
+    return [
+        Sheet(
+            name=cal_sheet.name,
+            rows=_calamine_rows(cal_sheet),
+            hidden_rows=hidden.get(cal_sheet.name, frozenset()),
+            height=cal_sheet.height,
         )
-    return sheets
+        for cal_sheet in loaded
+    ]
 
 
 def is_blank(row: list) -> bool:
+    first = row[0] if row else None
+    if type(first) is str and first and not first.isspace():
+        return False  # nearly every data row: decided by its first cell
     return all(cell is None or (isinstance(cell, str) and not cell.strip()) for cell in row)

@@ -38,7 +38,9 @@ normalised), "id_number" (a number-typed cell is rejected, never converted), "da
 the English value being the stored one), "phone", "division" (a code inside the importer's division). Headers are
 matched after the same normalisation, against the label, the aliases and the key itself (the English header).
 The engine (`engine.py`) does everything else: file reading, header detection, progress, errors, COPY into the
-temp table `stage`, the advisory lock, the atomic commit and the report.
+job's stage table (read and written by the kinds' SQL as `stage`), the advisory lock, the atomic commit and the
+report. Audit events need no code in the kind: the tables it writes have triggers (statement-level on the people
+tables, see `audit/tracking.py`).
 """
 
 from __future__ import annotations
@@ -47,7 +49,7 @@ import datetime as dt
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.utils.translation import gettext as _
 
@@ -100,6 +102,18 @@ class Column:
         return mapping
 
 
+class Rejection(NamedTuple):
+    """One set-based check of `ImportKind.reject_sql` (a plain 4-tuple works too)."""
+
+    column: str  # the column key named in the error
+    value_sql: str  # the value shown, an expression over the stage row `s`
+    rows_sql: str  # SELECT row_number FROM stage ... : the rows this check rejects
+    reason: Any
+    # Decided by the file alone (e.g. duplicates): the commit, which only ever removes rows from the checked stage,
+    # need not run it again. Checks that read the database (or other rows that a later check may remove) say False.
+    file_only: bool = False
+
+
 @dataclass
 class Context:
     """What a row validator may consult: the importer's division prefix, known divisions, today's date."""
@@ -120,15 +134,12 @@ class ImportKind:
     lock_key: str = "default"
     columns: list[Column] = []
     staging: list[tuple[str, str]] = []
-    # Models whose pghistory row triggers `upsert` replaces by set-based event inserts (see auditsql.py); leave
-    # empty to keep the triggers (correct, slower on large files).
-    audited_models: tuple = ()
 
     def validate_row(self, row: dict[str, Any], ctx: Context) -> tuple:
         raise NotImplementedError
 
-    def reject_sql(self, ctx: Context) -> list[tuple[str, str, str]]:
-        """(column key, SQL condition on `stage` selecting rejected rows, reason); applied in order."""
+    def reject_sql(self, ctx: Context) -> list[Rejection | tuple[str, str, str, Any]]:
+        """Set-based checks (see `Rejection`), applied in order, at the check and again at the commit."""
         return []
 
     def classify_sql(self, ctx: Context) -> str:
@@ -175,15 +186,19 @@ def header_key(value: Any) -> str:
 def clean_text(value: Any) -> str:
     """Full-width letters, digits and spaces become half-width (NFKC); runs of spaces collapse, spaces between
     Chinese characters go ('张 三' → '张三')."""
-    if value is None:
+    if type(value) is str:
+        text = value
+    elif value is None:
         return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    text = value if isinstance(value, str) else str(value)
-    if not unicodedata.is_normalized("NFKC", text):
-        text = unicodedata.normalize("NFKC", text)
-    if "\u200b" in text or "\ufeff" in text:
-        text = text.replace("\u200b", "").replace("\ufeff", "")
+    else:
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        text = str(value)
+    if not text.isascii():  # ASCII is already NFKC and has no zero-width characters
+        if not unicodedata.is_normalized("NFKC", text):
+            text = unicodedata.normalize("NFKC", text)
+        if "\u200b" in text or "\ufeff" in text:
+            text = text.replace("\u200b", "").replace("\ufeff", "")
     parts = text.split()
     if len(parts) == 1:
         return parts[0]

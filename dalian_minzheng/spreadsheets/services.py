@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from dalian_minzheng.accounts.models import Role
@@ -128,4 +128,6 @@ def import_job_cancel(*, acting_user, job: ImportJob) -> ImportJob:
         raise ValidationError(_("An import that is running or finished cannot be cancelled."))
     job.status = ImportStatus.CANCELLED
     job.save(update_fields=["status"])
+    with connection.cursor() as cursor:
+        engine.drop_stage(cursor, job)
     return job
