@@ -275,9 +275,9 @@ class ExistingCasesKind(ImportKind):
                     (household_id, applicant_id, programme_id, division_id, status, check_status, care_level,
                      agent_name, accepted_on, missing_documents, related_to_staff, related_staff_note, extended,
                      household_size, monthly_income_per_capita, proposed_amount, decided_on, refusal_reason,
-                     first_review_opinion, created_by_id, decided_by_id, created_at, updated_at)
+                     refusal_notice_text, first_review_opinion, created_by_id, decided_by_id, created_at, updated_at)
                 SELECT household_id, person_id, programme_id, division_id, 'approved', 'clear', care_level,
-                       '', first_month, '', false, '', false, household_size, income, amount, first_month, '',
+                       '', first_month, '', false, '', false, household_size, income, amount, first_month, '', '',
                        '存量数据导入', %(user)s, %(user)s, now(), now()
                 FROM stage_cases WHERE household_id IS NOT NULL
                 RETURNING id, household_id, programme_id
