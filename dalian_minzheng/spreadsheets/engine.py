@@ -20,7 +20,7 @@ import functools
 import itertools
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -112,6 +112,35 @@ def _match_header(row: list, kind: ImportKind) -> dict[int, str]:
     return mapping
 
 
+def _prepare_rows(
+    kind: ImportKind,
+    header_cells: list,
+    header_number: int,
+    rows: Iterator[tuple[int, list]],
+    *,
+    sheet_name: str = "",
+    hidden: frozenset[int] = frozenset(),
+    estimated_rows: int = 0,
+) -> Prepared:
+    mapping = _match_header(header_cells, kind)
+    headers = [clean_text(c) for c in header_cells]
+    found = set(mapping.values())
+    return Prepared(
+        estimated_rows=estimated_rows,
+        sheet_name=sheet_name,
+        sheet_names=[],
+        header_row=header_number,
+        headers=headers,
+        mapping=mapping,
+        missing=[c for c in kind.columns if c.required and c.key not in found],
+        ignored=[h for i, h in enumerate(headers) if h and i not in mapping],
+        rows=rows,
+        hidden_rows=hidden,
+        plan=[(index, key, kind.column(key)) for index, key in mapping.items()],
+        keys=[c.key for c in kind.columns],
+    )
+
+
 def _prepare_sheet(sheet: reading.Sheet, kind: ImportKind) -> Prepared | None:
     head: list[tuple[int, list]] = []
     for number, row in sheet.rows:
@@ -120,31 +149,22 @@ def _prepare_sheet(sheet: reading.Sheet, kind: ImportKind) -> Prepared | None:
         head.append((number, row))
         if len(head) >= HEADER_SEARCH_ROWS:
             break
-    best: tuple[int, dict[int, str], int] | None = None  # (position in head, mapping, row number)
+    best: tuple[int, int, int] | None = None  # (position in head, matched columns, row number)
     for position, (number, row) in enumerate(head):
-        mapping = _match_header(row, kind)
-        if mapping and (best is None or len(mapping) > len(best[1])):
-            best = (position, mapping, number)
+        matched = len(_match_header(row, kind))
+        if matched and (best is None or matched > best[1]):
+            best = (position, matched, number)
     if best is None:
         return None
-    position, mapping, number = best
-    header_cells = head[position][1]
-    headers = [clean_text(c) for c in header_cells]
-    found = set(mapping.values())
-    missing = [c for c in kind.columns if c.required and c.key not in found]
-    ignored = [h for i, h in enumerate(headers) if h and i not in mapping]
-    rest = itertools.chain(head[position + 1 :], sheet.rows)
-    return Prepared(
-        estimated_rows=max(0, sheet.height - number),
+    position, _matched, number = best
+    return _prepare_rows(
+        kind,
+        head[position][1],
+        number,
+        itertools.chain(head[position + 1 :], sheet.rows),
         sheet_name=sheet.name,
-        sheet_names=[],
-        header_row=number,
-        headers=headers,
-        mapping=mapping,
-        missing=missing,
-        ignored=ignored,
-        rows=rest,
-        hidden_rows=sheet.hidden_rows,
+        hidden=sheet.hidden_rows,
+        estimated_rows=max(0, sheet.height - number),
     )
 
 
@@ -181,8 +201,6 @@ def prepare(path: Path, kind: ImportKind, original_name: str = "", sheet_name: s
         )
     result.sheet_names = names
     result.candidate_sheets = candidates
-    result.plan = [(index, key, kind.column(key)) for index, key in result.mapping.items()]
-    result.keys = [c.key for c in kind.columns]
     return result
 
 
@@ -383,18 +401,21 @@ def _clean_row(
 # ---------------------------------------------------------------- jobs
 
 
-def make_context(job: ImportJob) -> Context:
-    # The job's division is the importer's (a district, or the city for the city admin): rows outside it are
-    # rejected. The city's prefix "2102" covers every division of Dalian.
-    prefix = job.division.scope_prefix
+def context_for(division: Division | None, user_id: int | None, job_id: int | None = None) -> Context:
+    """Rows outside `division` (the importer's: a district, or the city for the city admin, whose prefix "2102"
+    covers every division of Dalian; None = no limit, for superusers in the Django admin) are rejected."""
     codes = Division.objects.filter(is_active=True).values_list("code", flat=True)
     return Context(
-        job_id=job.pk,
-        user_id=job.uploaded_by_id,
-        scope_prefix=prefix,
+        job_id=job_id,
+        user_id=user_id,
+        scope_prefix=division.scope_prefix if division is not None else "",
         division_codes=frozenset(codes),
         today=timezone.localdate(),
     )
+
+
+def make_context(job: ImportJob) -> Context:
+    return context_for(job.division, job.uploaded_by_id, job.pk)
 
 
 # The rows that passed the checks wait between the check and the commit in an UNLOGGED table of their own (no WAL:
@@ -462,22 +483,22 @@ def drop_stale_stages() -> int:
     return len(tables)
 
 
-def _stage_rows(
-    job: ImportJob, kind: ImportKind, ctx: Context, cursor, table: str, on_progress: Callable[[int], None] | None = None
-) -> tuple[int, list[ImportRowError]]:
-    """Read, clean and validate every row; COPY the valid ones into the stage table. Returns (data rows, row errors).
-    PostgreSQL takes in the COPY stream while Python cleans the next rows."""
-    prepared = prepare(Path(job.file.path), kind, job.original_name, job.sheet_name)
-    if prepared.missing:
-        raise SpreadsheetError(
-            _("Required columns are missing: %(names)s.") % {"names": "、".join(str(c.label) for c in prepared.missing)}
-        )
-    header_for = prepared.header_for
-    ctx.extra["header_for"] = header_for
+def _stage_prepared(
+    prepared: Prepared,
+    kind: ImportKind,
+    ctx: Context,
+    cursor,
+    table: str,
+    on_progress: Callable[[int], None] | None = None,
+    keep: dict[int, dict] | None = None,
+) -> tuple[int, list[tuple[int, RowError]]]:
+    """Clean and validate every row; COPY the valid ones into `table`. Returns (data rows, [(row, error)]); `keep`
+    receives the cleaned values of the valid rows. PostgreSQL takes in the COPY stream while Python cleans on."""
+    ctx.extra["header_for"] = prepared.header_for
     cleaners = [(index, key, column.required, cell_cleaner(column, ctx)) for index, key, column in prepared.plan]
     hidden = prepared.hidden_rows
     validate_row = kind.validate_row
-    errors: list[ImportRowError] = []
+    errors: list[tuple[int, RowError]] = []
     total = 0
     estimate = max(1, prepared.estimated_rows)
     cols = ", ".join(name for name, _type in kind.staging)
@@ -492,23 +513,45 @@ def _stage_rows(
             if not row_errors:
                 try:
                     write_row(validate_row(values, ctx))
+                except RowError as exc:
+                    row_errors = [exc]
+                else:
+                    if keep is not None:
+                        keep[number] = values
                     if on_progress and total % PROGRESS_EVERY == 0:
                         on_progress(min(99, total * 100 // estimate))
                     continue
-                except RowError as exc:
-                    row_errors = [exc]
-            for exc in row_errors:
-                errors.append(
-                    ImportRowError(
-                        job_id=job.pk,
-                        row_number=number,
-                        column=header_for.get(exc.column, str(kind.column(exc.column).label) if exc.column else ""),
-                        value=str(exc.value or "")[:500],
-                        reason=exc.reason,
-                    )
-                )
+            errors.extend((number, exc) for exc in row_errors)
+    return total, errors
+
+
+def _column_header(kind: ImportKind, header_for: dict[str, str], key: str) -> str:
+    return header_for.get(key) or (str(kind.column(key).label) if key else "")
+
+
+def _stage_rows(
+    job: ImportJob, kind: ImportKind, ctx: Context, cursor, table: str, on_progress: Callable[[int], None] | None = None
+) -> tuple[int, list[ImportRowError]]:
+    """Read the job's file and stage it (`_stage_prepared`). Returns (data rows, row errors)."""
+    prepared = prepare(Path(job.file.path), kind, job.original_name, job.sheet_name)
+    if prepared.missing:
+        raise SpreadsheetError(
+            _("Required columns are missing: %(names)s.") % {"names": "、".join(str(c.label) for c in prepared.missing)}
+        )
+    total, row_errors = _stage_prepared(prepared, kind, ctx, cursor, table, on_progress)
     if total == 0:
         raise SpreadsheetError(_("The sheet has a header row but no data rows."))
+    header_for = prepared.header_for
+    errors = [
+        ImportRowError(
+            job_id=job.pk,
+            row_number=number,
+            column=_column_header(kind, header_for, exc.column),
+            value=str(exc.value or "")[:500],
+            reason=exc.reason,
+        )
+        for number, exc in row_errors
+    ]
     job.column_mapping = prepared.mapping_by_header()
     job.sheet_name = prepared.sheet_name
     job.report = {
@@ -520,23 +563,37 @@ def _stage_rows(
     return total, errors
 
 
-def _apply_rejections(cursor, job: ImportJob, kind: ImportKind, ctx: Context, recheck: bool = False) -> None:
+def _apply_rejections(
+    cursor, kind: ImportKind, ctx: Context, job: ImportJob | None = None, recheck: bool = False
+) -> list[tuple[int, str, str, str]]:
     """The kind's set-based checks, in order; a rejected row leaves the stage (so a member whose head was just
-    rejected is caught by a later check). `recheck`: the stage was checked before, skip the file-only checks."""
-    header_for = ctx.extra.get("header_for") or {v: k for k, v in (job.column_mapping or {}).items()}
+    rejected is caught by a later check). A job's errors go straight into its error table; without a job they are
+    returned as (row, column header, value, reason). `recheck`: the stage was checked before, skip the file-only
+    checks."""
+    header_for = ctx.extra.get("header_for")
+    if header_for is None:
+        header_for = {v: k for k, v in ((job.column_mapping if job else None) or {}).items()}
+    found: list[tuple[int, str, str, str]] = []
     for entry in kind.reject_sql(ctx):
         column_key, value_expr, rows_sql, reason = entry[:4]
         if recheck and getattr(entry, "file_only", False):
             continue
-        column = header_for.get(column_key) or str(kind.column(column_key).label)
+        column = _column_header(kind, header_for, column_key)
+        rejected = f"rejected AS (DELETE FROM stage WHERE row_number IN ({rows_sql}) RETURNING *)"
+        if job is None:
+            cursor.execute(
+                f"WITH {rejected} SELECT s.row_number, COALESCE(({value_expr})::text, '') FROM rejected s "
+                "ORDER BY s.row_number"
+            )
+            found.extend((number, column, value, str(reason)) for number, value in cursor.fetchall())
+            continue
         cursor.execute(
-            f"""WITH rejected AS (
-                    DELETE FROM stage WHERE row_number IN ({rows_sql})
-                    RETURNING *)
+            f"""WITH {rejected}
                 INSERT INTO spreadsheets_importrowerror (job_id, row_number, "column", value, reason)
                 SELECT %s, s.row_number, %s, COALESCE(({value_expr})::text, ''), %s FROM rejected s""",
             [job.pk, column, str(reason)],
         )
+    return found
 
 
 def _classify(cursor, kind: ImportKind, ctx: Context) -> tuple[int, int, int]:
@@ -560,7 +617,7 @@ def _check_all(cursor, job: ImportJob, kind: ImportKind, ctx: Context, on_progre
     table = _create_stage(cursor, kind, job)
     total, errors = _stage_rows(job, kind, ctx, cursor, table, on_progress=on_progress)
     ImportRowError.objects.bulk_create(errors, batch_size=ERROR_BATCH)
-    _apply_rejections(cursor, job, kind, ctx)
+    _apply_rejections(cursor, kind, ctx, job)
     # A small sample is enough for the join plans over the stage (the default samples 30,000 rows).
     cursor.execute("SET LOCAL default_statistics_target = 10")
     cursor.execute(f"ANALYZE {table}")
@@ -619,7 +676,7 @@ def commit_job(job_id: int) -> ImportJob:
             if _stage_is_intact(cursor, job):
                 _use_stage(cursor, stage_table(job))
                 # Rows that passed the checks are re-checked against the database as it is now.
-                _apply_rejections(cursor, job, kind, ctx, recheck=True)
+                _apply_rejections(cursor, kind, ctx, job, recheck=True)
             else:
                 _check_all(cursor, job, kind, ctx)
             new, updated, unchanged = _classify(cursor, kind, ctx)
@@ -647,6 +704,45 @@ def commit_job(job_id: int) -> ImportJob:
         job.save()
     set_progress(job.pk, 100, "committed")
     return job
+
+
+@dataclass
+class CheckedRows:
+    """The engine's verdict on rows that do not come from a job's file (the django-import-export resources)."""
+
+    values: dict[int, dict]  # row number → cleaned values, for the rows that passed every check
+    errors: dict[int, list[tuple[str, str, str]]]  # row number → [(column header, value, reason)]
+
+    def messages(self, number: int) -> list[str]:
+        return [f"{column}：{reason}" if column else reason for column, _value, reason in self.errors.get(number, [])]
+
+
+def check_rows(kind: ImportKind, header: list, rows: Iterable[tuple[int, list]], ctx: Context) -> CheckedRows:
+    """Every check of an import — the same cell cleaning, `validate_row` and set-based `reject_sql` as a job — on
+    rows given by the caller (row number, cells) under `header`. Nothing is written. Raises SpreadsheetError when a
+    required column is missing."""
+    prepared = _prepare_rows(kind, list(header), 0, iter(rows))
+    if prepared.missing:
+        raise SpreadsheetError(
+            _("Required columns are missing: %(names)s.") % {"names": "、".join(str(c.label) for c in prepared.missing)}
+        )
+    kept: dict[int, dict] = {}
+    errors: dict[int, list[tuple[str, str, str]]] = {}
+    cols = ", ".join(f"{name} {sqltype}" for name, sqltype in kind.staging)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("DROP VIEW IF EXISTS pg_temp.stage")
+        cursor.execute("DROP TABLE IF EXISTS pg_temp.stage")
+        # On an error the rollback (of this block's savepoint at least) takes the temporary table with it.
+        cursor.execute(f"CREATE TEMP TABLE stage ({cols})")
+        _total, row_errors = _stage_prepared(prepared, kind, ctx, cursor, "stage", keep=kept)
+        for number, exc in row_errors:
+            errors.setdefault(number, []).append(
+                (_column_header(kind, prepared.header_for, exc.column), str(exc.value or ""), exc.reason)
+            )
+        for number, column, value, reason in _apply_rejections(cursor, kind, ctx):
+            errors.setdefault(number, []).append((column, value, reason))
+        cursor.execute("DROP TABLE pg_temp.stage")
+    return CheckedRows(values={n: v for n, v in kept.items() if n not in errors}, errors=errors)
 
 
 def fail_job(job_id: int, message: str) -> None:
