@@ -126,6 +126,11 @@ class Raise(models.Model):
         _("monthly total after"), max_digits=14, decimal_places=2, null=True, blank=True
     )
     back_pay_total = models.DecimalField(_("back pay"), max_digits=14, decimal_places=2, null=True, blank=True)
+    # The notice posted for the affected households, as the city admin edited it (on the notice page or in the
+    # admin); empty: the text generated from the raise's standards and figures.
+    notice_text = models.TextField(
+        _("notice to households"), blank=True, help_text=_("Leave empty to use the text generated from the raise.")
+    )
 
     class Meta:
         verbose_name = _("raise")

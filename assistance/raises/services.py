@@ -210,6 +210,17 @@ def raise_withdraw_approval(*, acting_user, raise_record: Raise) -> Raise:
     return locked
 
 
+@transaction.atomic
+def raise_set_notice(*, acting_user, raise_record: Raise, text: str) -> Raise:
+    """The city admin's wording of the notice to the affected households; an empty text returns to the one
+    generated from the raise's standards and figures."""
+    _require_city_admin(acting_user)
+    locked = Raise.objects.select_for_update().get(pk=raise_record.pk)
+    locked.notice_text = (text or "").replace("\r\n", "\n").strip()
+    locked.save(update_fields=["notice_text"])
+    return locked
+
+
 # ---------------------------------------------------------------------------------------------------- apply
 
 
@@ -262,10 +273,12 @@ upd AS (
       FROM computed x LEFT JOIN later l ON l.case_id = x.id
      WHERE c.ctid = x.row_ctid
        AND x.new_amount <> x.old_amount
-       -- exactly once per case; NOT IN over an uncorrelated subquery is a hashed subplan (one pass over this raise's
-       -- rows). NOT EXISTS became an anti join whose estimate, from statistics taken before this transaction, was
-       -- "no rows": for the second programme it rescanned the first one's 45,000 rows for every case (84 s).
-       AND c.id NOT IN (SELECT ch.case_id FROM assistance_caseamountchange ch WHERE ch.source_ref = %(ref)s)
+       -- exactly once per case, if this raise has rows from before this transaction (guard; see raise_apply); NOT IN
+       -- over an uncorrelated subquery is a hashed subplan (one pass over the raise's rows). NOT EXISTS became an
+       -- anti join whose estimate, from statistics taken before this transaction, was "no rows": for the second
+       -- programme it rescanned the first one's 45,000 rows for every case (84 s).
+       AND (NOT %(guard)s
+            OR c.id NOT IN (SELECT ch.case_id FROM assistance_caseamountchange ch WHERE ch.source_ref = %(ref)s))
  RETURNING c.*, x.old_amount AS raise_old_amount, COALESCE(l.since, %(on)s) AS raise_from
 ),
 chg AS (
@@ -309,22 +322,24 @@ bp AS (
            s.new_amount - s.old_amount, (s.new_amount - s.old_amount) * s.months
       FROM span s
      WHERE s.months > 0 AND %(back_pay)s
-    RETURNING amount
-)
+    RETURNING *
+){bp_audit}
 SELECT (SELECT COUNT(*) FROM upd), (SELECT COALESCE(SUM(raise_old_amount), 0) FROM upd),
        (SELECT COALESCE(SUM(monthly_amount), 0) FROM upd), (SELECT COUNT(*) FROM chg),
        (SELECT COALESCE(SUM(amount), 0) FROM bp)
 """
 
 
-def _apply_sql(calculation: str) -> str:
-    audit = ""
+def _apply_sql(calculation: str, *, triggers_off: bool) -> str:
+    audit = bp_audit = ""
     if recompute.BULK_AUDIT:
         audit = (
             f"case_events AS ({recompute.audit_insert_sql(Case, source='upd', label='update')}),\n"
             f"change_events AS ({recompute.audit_insert_sql(CaseAmountChange, source='chg', label='insert')}),\n"
         )
-    return APPLY_SQL.format(computed=recompute.computed_cte(calculation=calculation), audit=audit)
+    if triggers_off:  # RaiseBackPay's own insert trigger does not fire either
+        bp_audit = f",\nbp_events AS ({recompute.audit_insert_sql(RaiseBackPay, source='bp', label='insert')})"
+    return APPLY_SQL.format(computed=recompute.computed_cte(calculation=calculation), audit=audit, bp_audit=bp_audit)
 
 
 def _bulk_audit_triggers() -> str:
@@ -333,8 +348,15 @@ def _bulk_audit_triggers() -> str:
     return "{" + ",".join(names) + "}"
 
 
+def _may_switch_triggers_off(cursor) -> bool:
+    if not (recompute.BULK_AUDIT and recompute.ROW_TRIGGERS_OFF):
+        return False
+    cursor.execute("SELECT has_parameter_privilege('session_replication_role', 'SET')")
+    return cursor.fetchone()[0]
+
+
 def _recompute_programme(
-    *, raise_record: Raise, programme: Programme, districts: list[str], today: dt.date
+    *, raise_record: Raise, programme: Programme, districts: list[str], today: dt.date, guard: bool
 ) -> tuple[int, Decimal, Decimal, Decimal]:
     on = raise_record.effective_from
     args = recompute.params(programme_id=programme.pk, on=on, districts=districts)
@@ -345,19 +367,27 @@ def _recompute_programme(
         reason=AmountChangeReason.RAISE.value,
         note=raise_record.title[:300],
         raise_id=raise_record.pk,
+        guard=guard,
         last_unpaid=last_unpaid,
         back_pay=on < _first_of_month(today),
     )
-    sql = _apply_sql(programme.calculation)
     with connection.cursor() as cursor:
-        if recompute.BULK_AUDIT:
-            # pgtrigger's switch, read by every pgtrigger function: these two triggers stand aside for this
-            # statement, which writes their events itself (see recompute.BULK_AUDIT); transaction-local
+        triggers_off = _may_switch_triggers_off(cursor)
+        sql = _apply_sql(programme.calculation, triggers_off=triggers_off)
+        # Both switches are transaction-local: on an error the transaction rolls back, and the setting with it.
+        if triggers_off:
+            # No row trigger fires for this one statement (see recompute.ROW_TRIGGERS_OFF): it writes every audit
+            # event itself and guarantees every foreign key it writes.
+            cursor.execute("SET LOCAL session_replication_role = replica")
+        elif recompute.BULK_AUDIT:
+            # pgtrigger's switch: these two audit triggers stand aside for this statement, which writes their
+            # events itself (see recompute.BULK_AUDIT); read in the triggers' WHEN clause, so they are not called
             cursor.execute("SELECT set_config('pgtrigger.ignore', %s, true)", [_bulk_audit_triggers()])
-        # (on an error the transaction rolls back, and the setting with it)
         cursor.execute(sql, args)
         changed, before, after, recorded, back_pay = cursor.fetchone()
-        if recompute.BULK_AUDIT:
+        if triggers_off:
+            cursor.execute("SET LOCAL session_replication_role = origin")
+        elif recompute.BULK_AUDIT:
             cursor.execute("SELECT set_config('pgtrigger.ignore', '{}', true)")
     if recorded != changed:  # cannot happen: both come from the same rows; guards a future edit of the SQL
         raise RuntimeError("amount changes do not match updated cases")
@@ -429,12 +459,21 @@ def raise_apply(*, raise_id: int, acting_user=None, today: dt.date | None = None
             # The statements keep the updated cases and the new amount changes (≈ 20 MB for 67,000 cases) for the
             # audit rows and back pay: in memory, not spilled to temporary files at the default 4 MB.
             cursor.execute("SET LOCAL work_mem = '64MB'")
+            # The commit does not wait for its ~100 MB of WAL to reach the disk. A crash of the database server in
+            # the fraction of a second after it can lose this transaction — all of it: the raise is then still
+            # approved and not applied, and the daily task (or a click) applies it again.
+            cursor.execute("SET LOCAL synchronous_commit = off")
 
+        # The per-case once-only check matters only for amount changes of this raise that were there before this
+        # transaction (an approved raise has none: the apply is all or nothing, and its status says applied). The
+        # rows the programmes' statements write here belong to other programmes' cases. Checked once, so the
+        # statements do not read back the earlier programmes' rows for nothing.
+        guard = CaseAmountChange.objects.filter(source_ref=locked.source_ref).exists()
         result = ApplyResult(raise_id=raise_id)
         _progress(raise_id, 0, len(programmes), "updating")
         for index, programme in enumerate(programmes, start=1):
             changed, before, after, back_pay = _recompute_programme(
-                raise_record=locked, programme=programme, districts=districts, today=today
+                raise_record=locked, programme=programme, districts=districts, today=today, guard=guard
             )
             result.cases_changed += changed
             result.total_before += before

@@ -300,8 +300,29 @@ def raise_report_export(request, pk: int):
 
 @access(roles=READERS, write_roles=CITY, sample_kwargs=_sample_raise)
 def raise_notice(request, pk: int):
-    """The notice for affected households, always in Chinese (it is posted in communities)."""
+    """The notice for affected households, always in Chinese (it is posted in communities): generated from the
+    raise, or as the city admin worded it here (POST: save the text; "reset": back to the generated one)."""
     raise_record = selectors.raise_get(user=request.user, pk=pk)
+    if request.method == "POST":
+        text = "" if "reset" in request.POST else request.POST.get("notice_text", "")
+        services.raise_set_notice(acting_user=request.user, raise_record=raise_record, text=text)
+        messages.success(request, _("The notice text was saved.") if text.strip() else _("The notice is generated."))
+        return redirect("raises:notice", pk=pk)
+    generated = _generated_notice(request, raise_record)
+    text = raise_record.notice_text or generated
+    if request.GET.get("format") == "txt":
+        response = HttpResponse(text, content_type="text/plain; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="raise-{raise_record.pk}-notice.txt"'
+        return response
+    return render(
+        request,
+        "raises/raise_notice.html",
+        {"raise_record": raise_record, "text": text, "edited": bool(raise_record.notice_text),
+         "can_write": _can_write(request.user)},
+    )  # fmt: skip
+
+
+def _generated_notice(request, raise_record) -> str:
     report = selectors.raise_report(user=request.user, raise_record=raise_record)
     with translation.override("zh-hans"):
         planned = selectors.planned_for_display(raise_record)
@@ -314,9 +335,4 @@ def raise_notice(request, pk: int):
             "back_pay": raise_record.effective_from < timezone.localdate().replace(day=1),
             "today": timezone.localdate(),
         }
-        text = render_to_string("raises/notice.txt", context, request=request)
-    if request.GET.get("format") == "txt":
-        response = HttpResponse(text, content_type="text/plain; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="raise-{raise_record.pk}-notice.txt"'
-        return response
-    return render(request, "raises/raise_notice.html", {"raise_record": raise_record, "text": text})
+        return render_to_string("raises/notice.txt", context, request=request)

@@ -174,6 +174,27 @@ def test_applying_twice_changes_nothing(city_admin, data):
     assert (CaseAmountChange.objects.count(), Standard.objects.count()) == (changes, standards)
 
 
+def test_a_case_already_carrying_the_raise_is_not_raised_again(city_admin, data):
+    """The once-per-case check of the apply statement: a case that already has this raise's amount change (e.g. put
+    there by hand) keeps its amount and its single change; every other case is raised."""
+    progs, _ = data
+    on = f.month_start(0)
+    r = _raise(city_admin, [progs["raise_urban_allowance"]], on=on)
+    services.raise_approve(acting_user=city_admin, raise_record=r)
+    marked = Case.objects.filter(programme=progs["raise_urban_allowance"], status="active").order_by("id").first()
+    CaseAmountChange.objects.create(
+        case=marked, effective_from=on, old_amount=marked.monthly_amount, new_amount=marked.monthly_amount,
+        reason="raise", source_ref=r.source_ref,
+    )  # fmt: skip
+    before = marked.monthly_amount
+    result = services.raise_apply(raise_id=r.pk, acting_user=city_admin, today=on)
+    marked.refresh_from_db()
+    assert result.cases_changed > 0
+    assert marked.monthly_amount == before
+    assert CaseAmountChange.objects.filter(case=marked, source_ref=r.source_ref).count() == 1
+    assert CaseAmountChange.objects.filter(source_ref=r.source_ref).count() == result.cases_changed + 1
+
+
 def test_future_effective_date_waits_for_its_day(city_admin, data):
     progs, _ = data
     on = f.month_start(2)
@@ -344,33 +365,99 @@ def test_report_is_scoped_for_district_admins(city_admin, district_admin, audito
     assert city.after - city.before == r.monthly_total_after - r.monthly_total_before
 
 
-@pytest.mark.parametrize("bulk_audit", [True, False], ids=["set-based audit", "row triggers"])
-def test_audit_events_are_full_snapshots_of_the_changed_rows(city_admin, data, monkeypatch, bulk_audit):
-    """Both ways of writing the audit trail give the same events: one per changed case (label update) and one per
-    amount change (label insert), each a full copy of the row as it is after the change, with the raise as cause."""
+@pytest.mark.parametrize(
+    ("bulk_audit", "triggers_off"),
+    [(True, True), (True, False), (False, False)],
+    ids=["statement writes events, row triggers off", "statement writes events, ignored triggers", "row triggers"],
+)
+def test_audit_events_are_full_snapshots_of_the_changed_rows(city_admin, data, monkeypatch, bulk_audit, triggers_off):
+    """Every way of writing the audit trail gives the same events: one per changed case (label update), one per
+    amount change and one per back-pay row (label insert), each a full copy of the row as it is after the change,
+    with the raise as cause. (The row triggers are what the other two must equal.)"""
+    from django.db import connection
+
     from assistance.raises import recompute
 
     monkeypatch.setattr(recompute, "BULK_AUDIT", bulk_audit)
+    monkeypatch.setattr(recompute, "ROW_TRIGGERS_OFF", triggers_off)
     progs, _ = data
-    on = f.month_start(0)
+    on = f.month_start(-2)  # in the past: back pay too
+    today = f.month_start(0) + dt.timedelta(days=3)
     r = _raise(city_admin, [progs["raise_urban_allowance"]], on=on)
     services.raise_approve(acting_user=city_admin, raise_record=r)
-    services.raise_apply(raise_id=r.pk, acting_user=city_admin, today=on)
+    statements = []
+    with connection.execute_wrapper(lambda execute, sql, *args: statements.append(sql) or execute(sql, *args)):
+        services.raise_apply(raise_id=r.pk, acting_user=city_admin, today=today)
+    assert any("session_replication_role = replica" in sql for sql in statements) == triggers_off
     changes = list(CaseAmountChange.objects.filter(source_ref=f"raise:{r.pk}"))
-    assert changes
+    back_pays = list(RaiseBackPay.objects.filter(raise_record=r))
+    assert changes and back_pays
     for model, objects, label in (
         (Case, Case.objects.filter(pk__in=[c.case_id for c in changes]), "update"),
         (CaseAmountChange, changes, "insert"),
+        (RaiseBackPay, back_pays, "insert"),
     ):
         events = recompute.event_model(model)
         tracked = [f.attname for f in model._meta.fields]
-        rows = {e.pgh_obj_id: e for e in events.objects.filter(pgh_label=label).select_related("pgh_context")}
-        raise_events = {k: e for k, e in rows.items() if e.pgh_context and e.pgh_context.metadata.get("raise_id")}
+        written = [
+            e
+            for e in events.objects.filter(pgh_label=label).select_related("pgh_context")
+            if e.pgh_context and e.pgh_context.metadata.get("raise_id")
+        ]
+        raise_events = {e.pgh_obj_id: e for e in written}
+        assert len(written) == len(raise_events) == len(objects)  # one event per row, none twice
         assert set(raise_events) == {o.pk for o in objects}
         for obj in objects:
             event = raise_events[obj.pk]
             assert {a: getattr(event, a) for a in tracked} == {a: getattr(obj, a) for a in tracked}
             assert event.pgh_context.metadata["raise_id"] == r.pk
+
+
+def test_apply_writes_only_tables_whose_triggers_it_accounts_for():
+    """The apply statement may run with every row trigger off (recompute.ROW_TRIGGERS_OFF) because it writes the
+    audit events itself and guarantees the foreign keys it writes. A trigger added later to one of these tables
+    would be skipped silently: this inventory fails first, so the apply is adapted (or the trigger is ENABLE ALWAYS)."""
+    from django.db import connection
+
+    expected_audit = {
+        "assistance_case": {"insert_insert", "update_update", "delete_delete"},
+        "assistance_caseamountchange": {"insert_insert", "update_update", "delete_delete"},
+        "raises_raisebackpay": {"insert_insert", "update_update", "delete_delete"},
+        # the event tables: pghistory's append-only guards fire on UPDATE/DELETE, never on the apply's inserts
+        "assistance_caseevent": set(),
+        "assistance_caseamountchangeevent": set(),
+        "raises_raisebackpayevent": set(),
+    }
+    # foreign keys each table checks on its own inserts/updates: (column → table), all accounted for in recompute
+    expected_fks = {
+        "assistance_case": {"application_id", "household_id", "programme_id", "division_id"},
+        "assistance_caseamountchange": {"case_id", "created_by_id"},
+        "raises_raisebackpay": {"raise_record_id", "case_id", "division_id", "roster_id"},
+    }
+    with connection.cursor() as cursor:
+        for table, audit in expected_audit.items():
+            cursor.execute(
+                "SELECT t.tgname, t.tgisinternal, t.tgtype, t.tgenabled FROM pg_trigger t"
+                " WHERE t.tgrelid = %s::regclass",
+                [table],
+            )
+            rows = cursor.fetchall()
+            user_triggers = {name for name, internal, _type, _enabled in rows if not internal}
+            pghistory = {n for n in user_triggers if n.startswith("pgtrigger_")}
+            names = {n.removeprefix("pgtrigger_").rsplit("_", 1)[0] for n in pghistory}
+            assert user_triggers == pghistory, f"{table}: triggers the apply does not account for"
+            if audit:
+                assert names == audit, table
+            else:
+                # UPDATE (16) or DELETE (8) guards only, BEFORE (2), no INSERT (4)
+                assert all(tgtype & 4 == 0 for name, internal, tgtype, _e in rows if not internal), table
+            assert all(enabled != "A" for _n, _i, _t, enabled in rows), f"{table}: ENABLE ALWAYS trigger"
+            cursor.execute(
+                "SELECT a.attname FROM pg_constraint c JOIN pg_attribute a ON a.attrelid = c.conrelid"
+                " AND a.attnum = ANY(c.conkey) WHERE c.contype = 'f' AND c.conrelid = %s::regclass",
+                [table],
+            )
+            assert {r[0] for r in cursor.fetchall()} == expected_fks.get(table, set()), table
 
 
 def test_case_with_a_future_dated_change_gets_the_raise_from_that_change(city_admin, data):

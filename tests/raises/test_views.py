@@ -126,6 +126,30 @@ def test_auditor_reads_and_exports_but_changes_nothing(client, city_admin, audit
     assert raise_record.status == RaiseStatus.DRAFT
 
 
+def test_notice_text_is_worded_by_the_city_admin(client, city_admin, district_admin, data):
+    """The notice is data the city admin edits: saved on the raise, shown and downloaded as worded, back to the
+    generated text on reset; a district admin reads it but cannot change it."""
+    raise_record = _create(city_admin, data, f.month_start(0))
+    url = reverse("raises:notice", args=[raise_record.pk])
+    c = _client(client, city_admin)
+    generated = c.get(url + "?format=txt").content.decode()
+    assert "大连市民政局" in generated
+    worded = "关于提高城乡低保标准的通知\r\n\r\n自下月起，城市低保标准提高8%。请各街道张贴。"
+    assert c.post(url, {"notice_text": worded, "save": ""}).status_code == 302
+    raise_record.refresh_from_db()
+    assert raise_record.notice_text == worded.replace("\r\n", "\n")
+    page = c.get(url).content.decode()
+    assert "请各街道张贴" in page and 'name="reset"' in page
+    assert c.get(url + "?format=txt").content.decode() == raise_record.notice_text
+    d = _client(client.__class__(), district_admin)
+    assert "请各街道张贴" in d.get(url).content.decode() and 'name="notice_text"' not in d.get(url).content.decode()
+    assert d.post(url, {"notice_text": "改掉", "save": ""}).status_code == 403
+    assert c.post(url, {"reset": ""}).status_code == 302
+    raise_record.refresh_from_db()
+    assert raise_record.notice_text == ""
+    assert c.get(url + "?format=txt").content.decode() == generated
+
+
 def test_caseworkers_have_no_access(client, caseworker, city_admin, data):
     raise_record = _create(city_admin, data, f.month_start(0))
     c = _client(client, caseworker)
