@@ -226,3 +226,16 @@ def test_division_filter_suggests_only_divisions_in_scope(client, caseworker, ci
     assert '<option value="210203' not in body  # nothing from another district
     body = client_for(client, city_admin).get(reverse("assistance:application_list")).content.decode()
     assert '<option value="210203">' in body and '<option value="210202001">' in body
+
+
+def test_list_filters_keep_the_chosen_values(client, district_admin):
+    case = make_case(OWN)
+    programme = case.programme_id
+    url = reverse("assistance:case_list") + f"?programme={programme}&status=active&overdue=on&division=210202001"
+    body = client_for(client, district_admin).get(url).content.decode()
+    assert f'<option value="{programme}" selected>' in body
+    assert '<option value="active" selected>' in body
+    assert 'id="id_overdue" class="form-check-input" checked' in body
+    assert 'value="210202001"' in body
+    body = client_for(client, district_admin).get(reverse("assistance:application_list") + "?related_to_staff=on")
+    assert 'id="id_related_to_staff" class="form-check-input" checked' in body.content.decode()
