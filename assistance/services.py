@@ -1106,6 +1106,8 @@ def case_decide_review(
     size = household_size or case.household_size
     income = income_per_capita if income_per_capita is not None else case.monthly_income_per_capita
     old_amount = case.monthly_amount
+    if new_amount is not None:
+        new_amount = amounts.round_fen(Decimal(new_amount))  # "600" typed is 600.00 in the notice and history
     if outcome in (ReviewOutcome.RAISE, ReviewOutcome.REDUCE):
         if new_amount is None:
             try:
