@@ -626,14 +626,18 @@ def _check_all(cursor, job: ImportJob, kind: ImportKind, ctx: Context, on_progre
 
 def validate_job(job_id: int) -> ImportJob:
     """Check every row and fill the report; no data is written except the job, its row errors and its stage."""
-    job = ImportJob.objects.select_related("uploaded_by", "division").get(pk=job_id)
-    kind = get_kind(job.kind)
-    ctx = make_context(job)
     started = time.monotonic()
-    set_progress(job.pk, 1, "validating")
+    set_progress(job_id, 1, "validating")
     drop_stale_stages()
+    job = ImportJob.objects.get(pk=job_id)
     try:
         with transaction.atomic(), connection.cursor() as cursor:
+            # One check of a job at a time (a retried check waits for one still running, then checks again).
+            job = ImportJob.objects.select_for_update().select_related("uploaded_by", "division").get(pk=job_id)
+            if job.status in (ImportStatus.CANCELLED, ImportStatus.COMMITTING, ImportStatus.COMMITTED):
+                return job  # cancelled while queued, or already past the check
+            kind = get_kind(job.kind)
+            ctx = make_context(job)
             total = _check_all(
                 cursor, job, kind, ctx, on_progress=lambda p: set_progress(job.pk, p * 9 // 10, "validating")
             )

@@ -32,7 +32,9 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import logging
 import tempfile
+import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -51,6 +53,7 @@ from dalian_minzheng.audit.services import record_access
 from dalian_minzheng.people import idnumbers
 from dalian_minzheng.spreadsheets.xlsxstream import StreamingXlsx
 
+log = logging.getLogger(__name__)
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 CHUNK = 2000
 CONTROL_PARAMS = {"kind", "format", "full_ids", "page"}
@@ -203,33 +206,93 @@ def filename_for(kind: ExportKind, file_format: str) -> str:
 
 
 # ---------------------------------------------------------------- background jobs
+#
+# As for imports (engine.set_progress), the worker leaves its progress in Redis with the time it was written. A job
+# that is queued or running but whose worker has not been heard of for a while is shown as interrupted (it failed,
+# with a message saying so) and can be retried; a task redelivered after the worker's death (acks_late) runs it again
+# as well. Each run writes a new temporary file and saves it only at the end, so a run cut short leaves nothing.
+
+STALE_RUNNING_SECONDS = 60  # a running export reports every CHUNK rows, a few times a second
+STALE_QUEUED_SECONDS = 15 * 60  # a queued one may wait behind a long import
 
 
 def progress_key(job_id: int) -> str:
     return f"spreadsheets:export:{job_id}:progress"
 
 
+def set_progress(job_id: int, percent: int) -> None:
+    cache.set(progress_key(job_id), {"percent": int(percent), "at": time.time()}, 24 * 3600)
+
+
+def _progress(job) -> dict:
+    value = cache.get(progress_key(job.pk))
+    return value if isinstance(value, dict) else {"percent": job.progress, "at": 0}
+
+
 def get_progress(job) -> int:
-    return int(cache.get(progress_key(job.pk)) or job.progress)
+    return int(_progress(job)["percent"])
+
+
+def interrupted_message() -> str:
+    return _("The export was interrupted: the background worker stopped before the file was written. Retry it.")
+
+
+def mark_if_interrupted(job):
+    """A queued or running job whose worker has gone quiet is failed, with a message saying so (see above)."""
+    from dalian_minzheng.spreadsheets.models import ExportJob, ExportStatus
+
+    heard = _progress(job)["at"]
+    if job.status == ExportStatus.RUNNING:
+        quiet = time.time() - heard > STALE_RUNNING_SECONDS
+    elif job.status == ExportStatus.QUEUED:
+        quiet = time.time() - max(heard, job.created_at.timestamp()) > STALE_QUEUED_SECONDS
+    else:
+        return job
+    if quiet:
+        ExportJob.objects.filter(pk=job.pk, status=job.status).update(
+            status=ExportStatus.FAILED, error_message=interrupted_message()
+        )
+        job.refresh_from_db()
+    return job
+
+
+def retry(job) -> bool:
+    """Queue a failed export again (only its requester reaches it: selectors.export_job_get)."""
+    from dalian_minzheng.spreadsheets.models import ExportJob, ExportStatus
+    from dalian_minzheng.spreadsheets.tasks import run_export
+
+    with transaction.atomic():
+        if not ExportJob.objects.filter(pk=job.pk, status=ExportStatus.FAILED).update(
+            status=ExportStatus.QUEUED, error_message="", progress=0
+        ):
+            return False
+        set_progress(job.pk, 0)
+        transaction.on_commit(lambda: run_export.delay(job.pk))
+    job.refresh_from_db()
+    return True
 
 
 def run_export_job(job_id: int) -> None:
-    """Write the file of a queued export (idempotent: a finished job is left alone)."""
+    """Write the file of an export (idempotent: a finished job is left alone; an interrupted one is run again)."""
     from dalian_minzheng.spreadsheets.models import ExportJob, ExportStatus
 
-    job = ExportJob.objects.select_related("requested_by").get(pk=job_id)
-    if job.status == ExportStatus.DONE:
+    if (
+        not ExportJob.objects.filter(pk=job_id)
+        .exclude(status=ExportStatus.DONE)
+        .update(status=ExportStatus.RUNNING, error_message="")
+    ):
         return
+    set_progress(job_id, 0)
+    job = ExportJob.objects.select_related("requested_by").get(pk=job_id)
     kind = get_export(job.kind)
-    job.status = ExportStatus.RUNNING
-    job.save(update_fields=["status"])
-    queryset = kind.queryset(job.requested_by, job.filters)
-    total = max(1, queryset.count())
-
-    def on_row(n: int) -> None:
-        cache.set(progress_key(job.pk), min(99, n * 100 // total), 24 * 3600)
-
     try:
+        queryset = kind.queryset(job.requested_by, job.filters)
+        total = max(1, queryset.count())
+        set_progress(job.pk, 0)
+
+        def on_row(n: int) -> None:
+            set_progress(job.pk, min(99, n * 100 // total))
+
         name = filename_for(kind, job.file_format)
         with tempfile.TemporaryFile() as tmp:
             rows = iter_rows(kind, queryset, job.full_ids)
@@ -248,6 +311,7 @@ def run_export_job(job_id: int) -> None:
                 job.row_count = count
                 job.status = ExportStatus.DONE
                 job.progress = 100
+                job.error_message = ""
                 job.finished_at = timezone.now()
                 job.save()
                 record_export(
@@ -258,9 +322,12 @@ def run_export_job(job_id: int) -> None:
                     full_ids=job.full_ids,
                     rows=count,
                 )
-        cache.set(progress_key(job.pk), 100, 24 * 3600)
-    except Exception as exc:
-        ExportJob.objects.filter(pk=job.pk).update(status=ExportStatus.FAILED, error_message=str(exc)[:500])
+        set_progress(job.pk, 100)
+    except Exception:
+        log.exception("export job %s failed", job.pk)
+        ExportJob.objects.filter(pk=job.pk).exclude(status=ExportStatus.DONE).update(
+            status=ExportStatus.FAILED, error_message=_("The export stopped with an internal error. Retry it.")
+        )
         raise
 
 

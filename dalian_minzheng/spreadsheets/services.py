@@ -93,7 +93,8 @@ def import_job_validate(*, acting_user, job: ImportJob) -> ImportJob:
     from dalian_minzheng.spreadsheets.tasks import validate_import
 
     job = _locked(job, acting_user)
-    if job.status not in (ImportStatus.UPLOADED, ImportStatus.VALIDATED):
+    # VALIDATING too: the retry of a check whose worker stopped (the page offers it when progress stalls).
+    if job.status not in (ImportStatus.UPLOADED, ImportStatus.VALIDATED, ImportStatus.VALIDATING):
         raise ValidationError(_("This import cannot be checked in its current state."))
     job.status = ImportStatus.VALIDATING
     job.progress = 0

@@ -172,6 +172,7 @@ def export(request):
 
         from dalian_minzheng.spreadsheets.tasks import run_export
 
+        exports.set_progress(job.pk, 0)
         transaction.on_commit(lambda: run_export.delay(job.pk))
         return redirect(reverse("spreadsheets:export_jobs") + f"?job={job.token}")
     name = exports.filename_for(kind, file_format)
@@ -213,8 +214,14 @@ def export_jobs(request):
     string (not the path) keeps one URL per page for everybody, while only the requester ever finds the job."""
     job = _requested_job(request)
     if job is None:
-        jobs = selectors.export_job_list(user=request.user)[:20]
+        jobs = [exports.mark_if_interrupted(j) for j in selectors.export_job_list(user=request.user)[:20]]
         return render(request, "spreadsheets/export_jobs.html", {"jobs": jobs})
+    job = exports.mark_if_interrupted(job)
+    if request.GET.get("retry") == "1":
+        # A GET like the export itself (the auditor, who may only read, exports and retries too); it only ever
+        # re-queues the requester's own failed job.
+        exports.retry(job)
+        return redirect(reverse("spreadsheets:export_jobs") + f"?job={job.token}")
     template = "spreadsheets/_export_progress.html" if request.htmx else "spreadsheets/export_job.html"
     response = render(
         request,

@@ -118,3 +118,19 @@ def test_who_may_use_the_import_pages(client, caseworker, auditor, district_admi
 def test_anonymous_is_sent_to_login(client):
     response = client.get(LIST)
     assert response.status_code == 302 and "/accounts/login/" in response.url
+
+
+def test_a_check_whose_worker_stopped_offers_to_check_again(client, district_admin, media):
+    from django.core.cache import cache
+
+    login(client, district_admin)
+    job = ImportJob.objects.get(pk=int(upload(client, xlsx_bytes(household_rows())).url.rstrip("/").split("/")[-1]))
+    client.post(reverse("spreadsheets:import_detail", args=[job.pk]), {"action": "validate"})
+    progress = reverse("spreadsheets:import_progress", args=[job.pk])
+    assert "重新校验" not in client.get(progress).content.decode()  # just queued: no retry yet
+    cache.delete(engine.progress_key(job.pk))  # the worker died long ago: nothing heard since
+    assert "重新校验" in client.get(progress).content.decode()
+    client.post(reverse("spreadsheets:import_detail", args=[job.pk]), {"action": "validate"})
+    engine.validate_job(job.pk)  # what the re-queued task does
+    job.refresh_from_db()
+    assert job.status == ImportStatus.VALIDATED and job.new_count == 5

@@ -131,3 +131,47 @@ def test_two_commits_touching_the_same_people_are_serialised(district_admin, mak
         holder.close()
         monitor.close()
     assert outcome["job"].status == ImportStatus.COMMITTED and Person.objects.count() == 5
+
+
+def test_export_whose_worker_dies_is_shown_interrupted_and_the_retry_completes(
+    celery_worker_process, district_admin, client
+):
+    from dalian_minzheng.spreadsheets import exports
+    from dalian_minzheng.spreadsheets.tasks import run_export
+    from tests.conftest import TEST_PASSWORD
+
+    Person.objects.create(id_number=SPOUSE, name="李秀英", sex="F", birth_date="1962-03-15", division_id=COMMUNITY)
+    worker = celery_worker_process()
+    job = ExportJob.objects.create(kind="people.persons", requested_by=district_admin, file_format="xlsx")
+    # The export's query waits behind a lock held here; the worker is killed while it waits, mid-job.
+    locker = psycopg.connect(database_url())
+    try:
+        locker.execute("LOCK TABLE people_person IN ACCESS EXCLUSIVE MODE")
+        run_export.delay(job.pk)
+        wait_for(lambda: ExportJob.objects.get(pk=job.pk).status == ExportStatus.RUNNING, what="the export to start")
+        worker.kill()
+    finally:
+        locker.rollback()
+        locker.close()
+    assert ExportJob.objects.get(pk=job.pk).status == ExportStatus.RUNNING
+
+    assert client.login(username=district_admin.username, password=TEST_PASSWORD)
+    page = f"/spreadsheets/exports/?job={job.token}"
+    client.get(page)  # heard from a moment ago: still shown as running
+    assert ExportJob.objects.get(pk=job.pk).status == ExportStatus.RUNNING
+    from django.core.cache import cache
+
+    cache.set(exports.progress_key(job.pk), {"percent": 3, "at": time.time() - 2 * exports.STALE_RUNNING_SECONDS})
+    body = client.get(page).content.decode()
+    job.refresh_from_db()
+    assert job.status == ExportStatus.FAILED and "中断" in job.error_message
+    assert "中断" in body and "retry=1" in body  # a clear message and a retry button
+
+    celery_worker_process()
+    assert client.get(page + "&retry=1").status_code == 302
+    wait_for(lambda: ExportJob.objects.get(pk=job.pk).status == ExportStatus.DONE, what="the retried export")
+    job.refresh_from_db()
+    assert job.row_count == 1 and job.error_message == ""
+    download = client.get(f"/spreadsheets/exports/download/?job={job.token}")
+    assert download.status_code == 200 and b"".join(download.streaming_content).startswith(b"PK")
+    job.file.delete(save=False)
