@@ -12,7 +12,8 @@ class AssistanceConfig(AppConfig):
 
         from assistance import services
         from assistance.models import Programme
-        from assistance.selectors import PROGRAMME_CHOICES_KEY, cache_key
+        from assistance.selectors import PROGRAMME_CHOICES_KEY, cache_key, division_options_keys_of
+        from dalian_minzheng.people.models import Division
 
         # The list filters cache the programme names; an edit in the admin clears them.
         def forget_programme_choices(**kwargs):
@@ -20,6 +21,13 @@ class AssistanceConfig(AppConfig):
 
         post_save.connect(forget_programme_choices, sender=Programme, weak=False)
         post_delete.connect(forget_programme_choices, sender=Programme, weak=False)
+
+        # … and the division suggestions of the scopes a changed division appears in.
+        def forget_division_options(instance, **kwargs):
+            cache.delete_many(division_options_keys_of(instance.code))
+
+        post_save.connect(forget_division_options, sender=Division, weak=False)
+        post_delete.connect(forget_division_options, sender=Division, weak=False)
 
         # The raises sub-app's back pay belongs on every roster, including the ones the monthly task builds.
         try:

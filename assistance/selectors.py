@@ -366,6 +366,15 @@ def cache_key(name: str) -> str:
 PROGRAMME_CHOICES_KEY = "programme-choices"
 
 
+def division_options_key(prefix: str) -> str:
+    return cache_key(f"division-options:{prefix or 'city'}")
+
+
+def division_options_keys_of(code: str) -> list[str]:
+    """The cached suggestion lists a change of division `code` can appear in: the city's and its ancestors' own."""
+    return sorted({division_options_key(code[:n]) for n in (0, 6, 9, 12) if n <= len(code)})
+
+
 def division_filter_choices(*, prefix: str) -> list[tuple[str, str]]:
     """(code, name) suggestions for the lists' division filter of a user whose scope is `prefix` (see
     `scope_prefix`): the districts and streets inside it, and the communities too inside a district or street."""
@@ -385,7 +394,8 @@ def programme_choices() -> list[tuple[int, str]]:
     choices = cache.get(cache_key(PROGRAMME_CHOICES_KEY))
     if choices is None:
         choices = list(Programme.objects.order_by("id").values_list("id", "name"))
-        cache.set(cache_key(PROGRAMME_CHOICES_KEY), choices, 300)
+        # no expiry: a list page's query count stays constant; apps.py clears the key when a programme changes
+        cache.set(cache_key(PROGRAMME_CHOICES_KEY), choices, None)
     return choices
 
 

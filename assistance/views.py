@@ -75,17 +75,18 @@ def _page(request, queryset):
 
 
 def _division_options(user) -> str:
-    """The division filter's suggestions as <option>s for the user's scope, cached as HTML for ten minutes:
+    """The division filter's suggestions as <option>s for the user's scope, cached as HTML:
     building 160 of them cost 2 ms a page, more than the rest of the form."""
     prefix = scope_prefix(user)
     if prefix is None:
         return ""
-    key = selectors.cache_key(f"division-options:{prefix or 'city'}")
+    key = selectors.division_options_key(prefix)
     html = cache.get(key)
     if html is None:
         choices = selectors.division_filter_choices(prefix=prefix)
         html = format_html_join("", '<option value="{}">{}</option>', choices)
-        cache.set(key, html, 600)
+        # an hour: apps.py clears it when a division is saved, and set-based division imports wait at most that
+        cache.set(key, html, 3600)
     return html
 
 

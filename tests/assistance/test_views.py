@@ -239,3 +239,21 @@ def test_list_filters_keep_the_chosen_values(client, district_admin):
     assert 'value="210202001"' in body
     body = client_for(client, district_admin).get(reverse("assistance:application_list") + "?related_to_staff=on")
     assert 'id="id_related_to_staff" class="form-check-input" checked' in body.content.decode()
+
+
+def test_filter_caches_follow_edits_of_programmes_and_divisions(client, city_admin):
+    from assistance.models import Programme
+    from dalian_minzheng.people.models import Division
+
+    make_case(OWN)
+    c = client_for(client, city_admin)
+    c.get(reverse("assistance:case_list"))  # fills both caches
+    programme = Programme.objects.get(code="urban_allowance")
+    programme.name = "城市最低生活保障"
+    programme.save()
+    street = Division.objects.get(code="210202001")
+    street.name = "海军广场街道（新）"
+    street.save()
+    body = c.get(reverse("assistance:case_list")).content.decode()
+    assert f'<option value="{programme.pk}">城市最低生活保障</option>' in body
+    assert '<option value="210202001">海军广场街道（新）</option>' in body
