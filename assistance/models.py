@@ -164,7 +164,7 @@ class Application(models.Model):
     household = models.ForeignKey(Household, verbose_name=_("household"), on_delete=models.PROTECT, related_name="+")
     applicant = models.ForeignKey(Person, verbose_name=_("applicant"), on_delete=models.PROTECT, related_name="+")
     programme = models.ForeignKey(Programme, verbose_name=_("programme"), on_delete=models.PROTECT, related_name="+")
-    division = division_field()
+    division = division_field(db_index=False)  # indexed in Meta: one varchar_pattern_ops index serves = and LIKE
     status = models.CharField(
         _("status"), max_length=20, choices=ApplicationStatus.choices, default=ApplicationStatus.ACCEPTED
     )
@@ -216,6 +216,8 @@ class Application(models.Model):
         indexes = [
             models.Index(fields=["division"], name="application_division_prefix", opclasses=["varchar_pattern_ops"]),
             models.Index(fields=["status", "due_on"], name="application_status_due"),
+            # the application list's order: its first page is read from the end of this index, not sorted
+            models.Index(fields=["accepted_on", "id"], name="application_accepted"),
         ]
         constraints = [
             # one open application per household and programme
