@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -135,6 +136,19 @@ def computed_cte(*, calculation: str) -> str:
          WHERE c.programme_id = %(programme)s AND c.status = ANY(%(statuses)s::text[])
            AND (%(all_districts)s OR LEFT(c.division_id, 6) = ANY(%(districts)s::text[]))
     )"""
+
+
+def computed_all_cte(programmes: Sequence[tuple[int, str]]) -> tuple[str, dict]:
+    """`computed` for several programmes in one statement: each programme's CTEs (`computed_cte`) under names and a
+    programme parameter of its own, then their union. Returns the CTE text and those parameters; the others are
+    the shared ones of `params`."""
+    parts, selects, args = [], [], {}
+    for index, (programme_id, calculation) in enumerate(programmes):
+        text = re.sub(r"\b(std|resolved|computed|bands|scale)\b", rf"\1_{index}", computed_cte(calculation=calculation))
+        parts.append(text.replace("%(programme)s", f"%(programme_{index})s"))
+        selects.append(f"SELECT * FROM computed_{index}")
+        args[f"programme_{index}"] = programme_id
+    return ",".join(parts) + ",\n    computed AS (" + "\n UNION ALL ".join(selects) + ")", args
 
 
 def params(

@@ -1,8 +1,9 @@
 """Writes for standard raises: create, edit, approve, apply, and the back-pay hook a payment roster calls.
 
 Applying a raise is one transaction (`raise_apply`): lock the raise, insert the new Standard rows, lock the cases,
-then one UPDATE … FROM statement per programme that recomputes every receiving case, records old and new amount
-(CaseAmountChange, reason=raise, source_ref="raise:<id>") and the back pay owed, in the same statement. A crash
+then one UPDATE … FROM statement for all its programmes that recomputes every receiving case, records old and new
+amount (CaseAmountChange, reason=raise, source_ref="raise:<id>"), the back pay owed and the audit events, in the same
+statement. A crash
 anywhere rolls all of it back; a second run finds the raise applied (and the per-case source_ref) and does nothing.
 """
 
@@ -326,11 +327,13 @@ bp AS (
 ){bp_audit}
 SELECT (SELECT COUNT(*) FROM upd), (SELECT COALESCE(SUM(raise_old_amount), 0) FROM upd),
        (SELECT COALESCE(SUM(monthly_amount), 0) FROM upd), (SELECT COUNT(*) FROM chg),
-       (SELECT COALESCE(SUM(amount), 0) FROM bp)
+       (SELECT COALESCE(SUM(amount), 0) FROM bp),
+       (SELECT COALESCE(json_object_agg(programme_id, n), '{{}}')
+          FROM (SELECT programme_id, COUNT(*) AS n FROM upd GROUP BY programme_id) per_programme)
 """
 
 
-def _apply_sql(calculation: str, *, triggers_off: bool) -> str:
+def _apply_sql(programmes: list[Programme], *, triggers_off: bool) -> tuple[str, dict]:
     audit = bp_audit = ""
     if recompute.BULK_AUDIT:
         audit = (
@@ -339,7 +342,8 @@ def _apply_sql(calculation: str, *, triggers_off: bool) -> str:
         )
     if triggers_off:  # RaiseBackPay's own insert trigger does not fire either
         bp_audit = f",\nbp_events AS ({recompute.audit_insert_sql(RaiseBackPay, source='bp', label='insert')})"
-    return APPLY_SQL.format(computed=recompute.computed_cte(calculation=calculation), audit=audit, bp_audit=bp_audit)
+    computed, args = recompute.computed_all_cte([(p.pk, p.calculation) for p in programmes])
+    return APPLY_SQL.format(computed=computed, audit=audit, bp_audit=bp_audit), args
 
 
 def _bulk_audit_triggers() -> str:
@@ -355,11 +359,13 @@ def _may_switch_triggers_off(cursor) -> bool:
     return cursor.fetchone()[0]
 
 
-def _recompute_programme(
-    *, raise_record: Raise, programme: Programme, districts: list[str], today: dt.date, guard: bool
-) -> tuple[int, Decimal, Decimal, Decimal]:
+def _recompute(
+    *, raise_record: Raise, programmes: list[Programme], districts: list[str], today: dt.date, guard: bool
+) -> tuple[int, Decimal, Decimal, Decimal, dict[int, int]]:
+    """One statement for all the raise's programmes (one plan, one pass over the cases; a statement per programme
+    scanned the case table once each)."""
     on = raise_record.effective_from
-    args = recompute.params(programme_id=programme.pk, on=on, districts=districts)
+    args = recompute.params(programme_id=programmes[0].pk, on=on, districts=districts)
     # Last month that, without roster history, counts as paid at the old amount: the month before this one.
     last_unpaid = _first_of_month(_first_of_month(today) - dt.timedelta(days=1))
     args.update(
@@ -373,7 +379,8 @@ def _recompute_programme(
     )
     with connection.cursor() as cursor:
         triggers_off = _may_switch_triggers_off(cursor)
-        sql = _apply_sql(programme.calculation, triggers_off=triggers_off)
+        sql, programme_args = _apply_sql(programmes, triggers_off=triggers_off)
+        args.update(programme_args)
         # Both switches are transaction-local: on an error the transaction rolls back, and the setting with it.
         if triggers_off:
             # No row trigger fires for this one statement (see recompute.ROW_TRIGGERS_OFF): it writes every audit
@@ -384,14 +391,15 @@ def _recompute_programme(
             # events itself (see recompute.BULK_AUDIT); read in the triggers' WHEN clause, so they are not called
             cursor.execute("SELECT set_config('pgtrigger.ignore', %s, true)", [_bulk_audit_triggers()])
         cursor.execute(sql, args)
-        changed, before, after, recorded, back_pay = cursor.fetchone()
+        changed, before, after, recorded, back_pay, per_programme = cursor.fetchone()
         if triggers_off:
             cursor.execute("SET LOCAL session_replication_role = origin")
         elif recompute.BULK_AUDIT:
             cursor.execute("SELECT set_config('pgtrigger.ignore', '{}', true)")
     if recorded != changed:  # cannot happen: both come from the same rows; guards a future edit of the SQL
         raise RuntimeError("amount changes do not match updated cases")
-    return changed, Decimal(before), Decimal(after), Decimal(back_pay)
+    per_programme = {int(pk): n for pk, n in (per_programme or {}).items()}
+    return changed, Decimal(before), Decimal(after), Decimal(back_pay), per_programme
 
 
 def raise_apply(*, raise_id: int, acting_user=None, today: dt.date | None = None, task_id: str = "") -> ApplyResult:
@@ -465,22 +473,16 @@ def raise_apply(*, raise_id: int, acting_user=None, today: dt.date | None = None
             cursor.execute("SET LOCAL synchronous_commit = off")
 
         # The per-case once-only check matters only for amount changes of this raise that were there before this
-        # transaction (an approved raise has none: the apply is all or nothing, and its status says applied). The
-        # rows the programmes' statements write here belong to other programmes' cases. Checked once, so the
-        # statements do not read back the earlier programmes' rows for nothing.
+        # transaction (an approved raise has none: the apply is all or nothing, and its status says applied).
+        # Checked once here, so the statement skips it when there is nothing to find.
         guard = CaseAmountChange.objects.filter(source_ref=locked.source_ref).exists()
         result = ApplyResult(raise_id=raise_id)
-        _progress(raise_id, 0, len(programmes), "updating")
-        for index, programme in enumerate(programmes, start=1):
-            changed, before, after, back_pay = _recompute_programme(
-                raise_record=locked, programme=programme, districts=districts, today=today, guard=guard
-            )
-            result.cases_changed += changed
-            result.total_before += before
-            result.total_after += after
-            result.back_pay_total += back_pay
-            result.per_programme[programme.pk] = changed
-            _progress(raise_id, index, len(programmes), "updating")
+        _progress(raise_id, 0, 1, "updating")
+        (result.cases_changed, result.total_before, result.total_after, result.back_pay_total, per_programme) = (
+            _recompute(raise_record=locked, programmes=programmes, districts=districts, today=today, guard=guard)
+        )
+        result.per_programme = {p.pk: per_programme.get(p.pk, 0) for p in programmes}
+        _progress(raise_id, 1, 1, "updating")
 
         pause = float(os.environ.get(PAUSE_ENV) or 0)
         if pause:
@@ -496,7 +498,7 @@ def raise_apply(*, raise_id: int, acting_user=None, today: dt.date | None = None
         locked.monthly_total_after = result.total_after
         locked.back_pay_total = result.back_pay_total
         locked.save()
-        transaction.on_commit(lambda: _progress(raise_id, len(programmes), len(programmes), "applied"))
+        transaction.on_commit(lambda: _progress(raise_id, 1, 1, "applied"))
     return result
 
 
