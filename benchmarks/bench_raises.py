@@ -14,7 +14,7 @@ Measured in the same run, on the same cases, each part right after a CHECKPOINT:
    rolled back, extrapolated linearly to all cases (a full loop would take minutes; it is linear per case).
    A second variant resolves the standards once and only saves per case ("ORM loop, cached standards").
 2. The real service (`assistance.raises.services.raise_apply`, what the Celery task calls): plan check, new
-   Standard rows, table locks, one UPDATE … FROM per programme with the CaseAmountChange inserts and the audit
+   Standard rows, table locks, one UPDATE … FROM for all programmes with the CaseAmountChange inserts and the audit
    events, commit — `--repeat` raises in a row (a month apart), the median counts.
 `--reuse` measures again on the cases of an earlier run; `--explain` prints EXPLAIN (ANALYZE, BUFFERS, WAL) of the
 apply statements instead (rolled back).

@@ -362,8 +362,7 @@ def _may_switch_triggers_off(cursor) -> bool:
 def _recompute(
     *, raise_record: Raise, programmes: list[Programme], districts: list[str], today: dt.date, guard: bool
 ) -> tuple[int, Decimal, Decimal, Decimal, dict[int, int]]:
-    """One statement for all the raise's programmes (one plan, one pass over the cases; a statement per programme
-    scanned the case table once each)."""
+    """One statement for all the raise's programmes: one plan, one set of trigger switches, one context row."""
     on = raise_record.effective_from
     args = recompute.params(programme_id=programmes[0].pk, on=on, districts=districts)
     # Last month that, without roster history, counts as paid at the old amount: the month before this one.
