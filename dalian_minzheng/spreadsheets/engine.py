@@ -465,17 +465,18 @@ def drop_stale_stages() -> int:
     with connection.cursor() as cursor:
         cursor.execute(
             """SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-               LEFT JOIN spreadsheets_importjob j ON j.id = substr(c.relname, %s)::bigint
-               WHERE c.relkind = 'r' AND n.nspname = current_schema() AND c.relname ~ %s
-                 AND (j.id IS NULL OR j.status NOT IN (%s, %s)
-                      OR j.validated_at < now() - make_interval(days => %s))""",
-            [
-                len(STAGE_PREFIX) + 1,
-                f"^{STAGE_PREFIX}[0-9]+$",
-                ImportStatus.VALIDATED,
-                ImportStatus.COMMITTING,
-                STALE_STAGE_DAYS,
-            ],
+               LEFT JOIN spreadsheets_importjob j
+                      ON j.id = CASE WHEN c.relname ~ %(pattern)s THEN substr(c.relname, %(start)s)::bigint END
+               WHERE c.relkind = 'r' AND n.nspname = current_schema() AND c.relname ~ %(pattern)s
+                 AND (j.id IS NULL OR j.status NOT IN (%(validated)s, %(committing)s)
+                      OR j.validated_at < now() - make_interval(days => %(days)s))""",
+            {
+                "start": len(STAGE_PREFIX) + 1,
+                "pattern": f"^{STAGE_PREFIX}[0-9]+$",
+                "validated": ImportStatus.VALIDATED,
+                "committing": ImportStatus.COMMITTING,
+                "days": STALE_STAGE_DAYS,
+            },
         )
         tables = [row[0] for row in cursor.fetchall()]
         for table in tables:
