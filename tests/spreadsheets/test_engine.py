@@ -156,6 +156,21 @@ def test_files_that_cannot_be_used_get_a_clear_message(district_admin, run_impor
     assert expected in job.error_message, job.error_message
 
 
+def test_a_real_password_protected_xlsx_is_named_as_such(district_admin, run_import):
+    """An xlsx encrypted the way Excel does it ("Encrypt with password": an OLE container with the encrypted
+    package), made by msoffcrypto-tool; the file would otherwise look like an old .xls or a damaged one."""
+    import io
+
+    from msoffcrypto.format.ooxml import OOXMLFile
+
+    encrypted = io.BytesIO()
+    OOXMLFile(io.BytesIO(xlsx_bytes(household_rows()))).encrypt("民政2026", encrypted)
+    job = run_import(district_admin, encrypted.getvalue(), name="加密名单.xlsx")
+    assert job.status == ImportStatus.FAILED
+    assert "密码" in job.error_message, job.error_message
+    assert not Person.objects.exists()
+
+
 def test_oversized_file_is_refused(district_admin, run_import, settings):
     settings.SPREADSHEET_MAX_UPLOAD_BYTES = 1024 * 1024
     job = run_import(district_admin, b"x" * (1024 * 1024 + 1), name="big.csv")
