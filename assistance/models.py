@@ -13,7 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from dalian_minzheng.audit.tracking import audited, audited_bulk_written
+from dalian_minzheng.audit.tracking import audited
 from dalian_minzheng.people.models import Division, Household, HukouType, Person, division_field
 
 
@@ -240,7 +240,7 @@ class CaseStatus(models.TextChoices):
     STOPPED = "stopped", _("Stopped")
 
 
-@audited_bulk_written  # raises write its update events set-based
+@audited(statement_level=True)  # updated in bulk by raises and the checks hand-off
 class Case(models.Model):
     """An approved household receiving a benefit. `monthly_amount` is the amount in force now; its history is
     CaseAmountChange."""
@@ -307,7 +307,7 @@ class AmountChangeReason(models.TextChoices):
     STOP = "stop", _("Stopped")
 
 
-@audited_bulk_written  # raises write its insert events set-based
+@audited(statement_level=True)  # inserted in bulk by raises
 class CaseAmountChange(models.Model):
     # Indexed by (case, effective_from) in Meta; a second index on case alone was paid on each of the 67,000 rows a
     # raise writes and served no query the composite one does not.

@@ -97,9 +97,9 @@ def build_cases(n: int) -> dict:
     from django.utils import timezone
 
     from assistance.models import Application, Case, CaseAmountChange, Programme, Standard
+    from dalian_minzheng.audit.bulk import insert_events_sql
     from dalian_minzheng.audit.context import audit_context
     from dalian_minzheng.people.scale import generate
-    from dalian_minzheng.spreadsheets import auditsql
 
     extra = n // 20
     started = time.monotonic()
@@ -127,9 +127,9 @@ def build_cases(n: int) -> dict:
     started = time.monotonic()
     std = {"urban": {"": Decimal("1000"), "210202": Decimal("1050")}, "rural": Decimal("800")}
     care = {"": 0, "self_care": 100, "half_care": 350, "full_care": 700}
-    # The row-level pghistory insert triggers made this COPY take ~30 min (one context upsert per row); they are
-    # ignored for this transaction's statements and the same insert events are written set-based afterwards
-    # (as dalian_minzheng.people.scale does), so the event tables hold what the triggers would have written.
+    # The row-level pghistory insert triggers made this COPY take ~30 min (one context upsert per row; Application
+    # still has them); they are ignored for this transaction's statements and the same insert events are written
+    # set-based afterwards (audit/bulk.py), so the event tables hold what the triggers would have written.
     with (
         transaction.atomic(),
         audit_context(task="bench_raises.setup"),
@@ -184,12 +184,8 @@ def build_cases(n: int) -> dict:
             " FROM assistance_case"
         )
         for model in (Application, Case, CaseAmountChange):
-            columns = ", ".join(f'"{c}"' for c in auditsql.tracked_columns(model))
-            cursor.execute(
-                f'INSERT INTO "{auditsql.event_model(model)._meta.db_table}" ({columns}, pgh_created_at, pgh_label,'
-                f" pgh_obj_id, pgh_context_id) SELECT {columns}, NOW(), 'insert', id, (SELECT _pgh_attach_context())"
-                f' FROM "{model._meta.db_table}"'
-            )
+            table = f'"{model._meta.db_table}"'
+            cursor.execute(insert_events_sql(model, source=table, label="insert", context="_pgh_attach_context()"))
     with connection.cursor() as cursor:
         for table in ("case", "application", "standard", "caseamountchange"):
             cursor.execute(f"ANALYZE assistance_{table}")
@@ -391,6 +387,12 @@ def main() -> None:
         "--repeat", type=int, default=3, help="apply this many raises in a row (a month apart); the median counts"
     )
     parser.add_argument(
+        "--compare-replica",
+        action="store_true",
+        help="also apply each repeat with every trigger off (session_replication_role = replica, the statement "
+        "writing the audit events itself), alternating with the normal path",
+    )
+    parser.add_argument(
         "--no-migrate", action="store_true", help="with --reuse: keep the scratch schema as it is (a trial by hand)"
     )
     options = parser.parse_args()
@@ -465,28 +467,37 @@ def main() -> None:
     checkpoint()
     cached = orm_loop(raise_record, options.orm_sample, cached=True)
 
-    applies = []
+    from assistance.raises import recompute
+
+    applies, replica_applies = [], []
+    paths = [("statement", False)] + ([("replica", True)] if options.compare_replica else [])
     for repeat in range(options.repeat):
-        if repeat:
-            on = (on.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-            raise_record = approved_raise(on)
-        checkpoint()
-        cpu_started = cpu_seconds()
-        started = time.monotonic()
-        result = services.raise_apply(raise_id=raise_record.pk, acting_user=admin, today=on)
-        applies.append(
-            {"effective_from": on, "cases_changed": result.cases_changed,
-             "seconds": round(time.monotonic() - started, 2), "cpu_seconds": round(cpu_seconds() - cpu_started, 2)}
-        )  # fmt: skip
-        print(f"apply {repeat + 1}: {applies[-1]}", file=sys.stderr)
-        untouched = Case.objects.exclude(status__in=["active", "under_review"]).filter(
-            amount_changes__source_ref=raise_record.source_ref
-        )
-        assert not untouched.exists()
-        assert CaseAmountChange.objects.filter(source_ref=raise_record.source_ref).count() == result.cases_changed
+        # alternating which path goes first, so neither always meets the other's dead rows
+        for path, triggers_off in paths if repeat % 2 == 0 else paths[::-1]:
+            if applies or replica_applies:
+                on = (on.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+                raise_record = approved_raise(on)
+            recompute.ROW_TRIGGERS_OFF = triggers_off
+            checkpoint()
+            cpu_started = cpu_seconds()
+            started = time.monotonic()
+            result = services.raise_apply(raise_id=raise_record.pk, acting_user=admin, today=on)
+            measured = {"path": path, "effective_from": on, "cases_changed": result.cases_changed,
+                        "seconds": round(time.monotonic() - started, 2),
+                        "cpu_seconds": round(cpu_seconds() - cpu_started, 2)}  # fmt: skip
+            (replica_applies if triggers_off else applies).append(measured)
+            print(f"apply {repeat + 1}: {measured}", file=sys.stderr)
+            untouched = Case.objects.exclude(status__in=["active", "under_review"]).filter(
+                amount_changes__source_ref=raise_record.source_ref
+            )
+            assert not untouched.exists()
+            assert CaseAmountChange.objects.filter(source_ref=raise_record.source_ref).count() == result.cases_changed
     set_based = statistics.median(a["seconds"] for a in applies)
     set_based_cpu = statistics.median(a["cpu_seconds"] for a in applies)
 
+    if replica_applies:
+        replica = statistics.median(a["seconds"] for a in replica_applies)
+        replica_cpu = statistics.median(a["cpu_seconds"] for a in replica_applies)
     out = {
         "machine": machine(),
         "load_average_1_5_15_min_before": [round(x, 1) for x in load_before],
@@ -504,6 +515,14 @@ def main() -> None:
         "cpu_speedup_vs_orm_loop": round(naive["extrapolated_cpu_seconds"] / set_based_cpu, 1),
         "cpu_speedup_vs_orm_loop_cached": round(cached["extrapolated_cpu_seconds"] / set_based_cpu, 1),
     }
+    if replica_applies:
+        out.update(
+            replica_applies=replica_applies,
+            replica_seconds_median=round(replica, 2),
+            replica_cpu_seconds_median=round(replica_cpu, 2),
+            replica_speedup_vs_orm_loop=round(naive["extrapolated_seconds"] / replica, 1),
+            replica_speedup_vs_orm_loop_cached=round(cached["extrapolated_seconds"] / replica, 1),
+        )
     print(json.dumps(out, indent=2, ensure_ascii=False, default=str))
     print()
     print("| measure | value |")
@@ -519,6 +538,14 @@ def main() -> None:
         f"| set-based apply (service, one transaction), median of {len(applies)}: wall / CPU | {set_based:.2f} s / "
         f"{set_based_cpu:.2f} s (each: {each}) |"
     )
+    if replica_applies:
+        each = ", ".join(f"{a['seconds']:.2f} / {a['cpu_seconds']:.2f}" for a in replica_applies)
+        print(
+            f"| same, every trigger off (replica; the statement writes the events), median of {len(replica_applies)}"
+            f": wall / CPU | {replica:.2f} s / {replica_cpu:.2f} s (each: {each}); "
+            f"speed-up {out['replica_speedup_vs_orm_loop']}× / "
+            f"{out['replica_speedup_vs_orm_loop_cached']}× (cached) |"
+        )
     print(
         f"| ORM loop, reference calculation per case ({naive['sample']:,} sampled, extrapolated): wall / CPU | "
         f"{naive['extrapolated_seconds']:.1f} s / {naive['extrapolated_cpu_seconds']:.1f} s "

@@ -197,7 +197,7 @@ class RaiseStandard(models.Model):
         return f"{self.programme} {self.old_amount} → {self.new_amount}"
 
 
-@audited
+@audited(statement_level=True)  # inserted in bulk by the raise apply
 class RaiseBackPay(models.Model):
     """Back pay owed to one case for the months before the raise was applied (effective date in the past).
 

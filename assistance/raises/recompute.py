@@ -170,27 +170,17 @@ def params(
     }
 
 
-# ------------------------------------------------------------------------------------------ audit, set-based
+# ------------------------------------------------------------------------------------------ triggers off
 #
-# pghistory's row-level triggers cost 0.1–0.4 ms per row (each call upserts the context row inside a
-# subtransaction), i.e. 15–50 s for the 2 × 67,000 rows of a city-wide raise. The apply statement therefore
-# writes the very same event rows itself, set-based, in the same statement as the UPDATE/INSERT they record (so
-# they commit or roll back together), and tells exactly those two row triggers (pgtrigger's own per-statement
-# ignore switch) to stand aside for that statement.
-# The columns are taken from the event models the triggers write, as pghistory's trigger does, so a field added
-# to Case later is captured here too; tests compare the events with the rows.
-# (The cleaner fix is statement-level pghistory triggers on Case and CaseAmountChange — `pghistory.UpdateEvent(
-# level=pghistory.Statement)` — after which BULK_AUDIT can go.)
-BULK_AUDIT = True
-
-# The apply statement can also run with every row trigger off (`SET LOCAL session_replication_role = replica`, for
-# that one statement, when the database role may set it: a superuser, or `GRANT SET ON PARAMETER
-# session_replication_role TO <role>` on PostgreSQL 15+; otherwise the path above). Measured on 67,000 cases:
-# 2.8 → 2.2 s of CPU, a fifth of the apply, which went into the deferred foreign-key checks at commit (a query
-# and a row lock per amount change) and the per-row trigger bookkeeping of the update. What the triggers would
-# have done, the statement does or guarantees itself:
-# - audit: it writes the events of the updated cases, the amount changes and the back-pay rows (same columns as
-#   the triggers, see audit_insert_sql; tests/raises compare them with what the triggers write);
+# Case, CaseAmountChange and RaiseBackPay have statement-level audit triggers (`audited(statement_level=True)`):
+# the apply statement's events are written from its transition tables and its foreign keys are checked, with no
+# audit code here. Measured on 67,000 cases that path takes 1.9-2.2 s (BENCHMARKS.md, "audit mechanism unified"),
+# 45x the ORM loop with cached standards, under issue 7's 50x. So the statement runs with every trigger off
+# (`SET LOCAL session_replication_role = replica`, for that one statement) when the database role may set it (a
+# superuser, or `GRANT SET ON PARAMETER session_replication_role TO <role>` on PostgreSQL 15+); otherwise the
+# triggers do the work. What the triggers would have done, the statement then does or guarantees itself:
+# - audit: it writes the events of the updated cases, the amount changes and the back-pay rows
+#   (dalian_minzheng/audit/bulk.py; tests/raises compare them with what the triggers write);
 # - foreign keys: amount change and back pay → case: the case rows this statement just updated, the table locked
 #   EXCLUSIVE until commit (no delete can come between); back pay → raise: the raise row locked FOR UPDATE;
 #   back pay → division: the case's own division, which the case's foreign key (checked for every other writer)
@@ -198,39 +188,3 @@ BULK_AUDIT = True
 # tests/raises/test_services.py lists the triggers of the tables it writes: a new one fails that test until it is
 # accounted for here.
 ROW_TRIGGERS_OFF = True
-
-
-def event_model(model):
-    from django.apps import apps
-
-    for candidate in apps.get_models():
-        if getattr(candidate, "pgh_tracked_model", None) is model and candidate._meta.db_table.endswith("event"):
-            return candidate
-    raise LookupError(f"no pghistory event model for {model._meta.label}")
-
-
-def trigger_pgid(model, name: str) -> str:
-    for trigger in model._meta.triggers:
-        if trigger.name == name:
-            return trigger.get_pgid(model)
-    raise LookupError(f"no trigger {name} on {model._meta.label}")
-
-
-def audit_insert_sql(model, *, source: str, label: str, context: str = "ctx") -> str:
-    """INSERT … SELECT writing the event rows pghistory's `label` trigger would write for the rows in `source`
-    (a CTE returning the model's columns as they are after the change)."""
-    from django.db import models as dj_models
-
-    events = event_model(model)
-    tracked = {f.name for f in model._meta.fields}
-    values: dict[str, str] = {}
-    for f in events._meta.fields:
-        if isinstance(f, dj_models.AutoField) or not f.concrete or f.name not in tracked:
-            continue
-        values[f.column] = f'{source}."{f.column}"'
-    values["pgh_created_at"] = "NOW()"
-    values["pgh_label"] = f"'{label}'"
-    values["pgh_obj_id"] = f'{source}."{model._meta.pk.column}"'
-    values["pgh_context_id"] = f"(SELECT id FROM {context})"
-    columns = ", ".join(f'"{c}"' for c in values)
-    return f'INSERT INTO "{events._meta.db_table}" ({columns}) SELECT {", ".join(values.values())} FROM {source}'

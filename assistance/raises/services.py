@@ -34,6 +34,7 @@ from assistance.models import (
 from assistance.raises import planning, recompute
 from assistance.raises.models import Component, Raise, RaiseBackPay, RaiseMethod, RaiseStandard, RaiseStatus, Rounding
 from dalian_minzheng.accounts.models import Role
+from dalian_minzheng.audit.bulk import insert_events_sql
 from dalian_minzheng.people.models import Division, DivisionLevel
 
 # Test-only hook: seconds to sleep inside the apply transaction after the case updates, so a test can kill the
@@ -259,7 +260,6 @@ def _first_of_month(day: dt.date) -> dt.date:
 
 APPLY_SQL = """
 WITH {computed},
-ctx AS MATERIALIZED (SELECT _pgh_attach_context() AS id),
 later AS (
     -- a case whose amount already changed with effect after the raise's date (a review decided for next month)
     -- gets the raise from that date: its current household size and income are the ones from that change on
@@ -335,25 +335,20 @@ SELECT (SELECT COUNT(*) FROM upd), (SELECT COALESCE(SUM(raise_old_amount), 0) FR
 
 def _apply_sql(programmes: list[Programme], *, triggers_off: bool) -> tuple[str, dict]:
     audit = bp_audit = ""
-    if recompute.BULK_AUDIT:
+    ctx = "(SELECT id FROM ctx)"
+    if triggers_off:  # no trigger writes the events: the statement does (see recompute.ROW_TRIGGERS_OFF)
         audit = (
-            f"case_events AS ({recompute.audit_insert_sql(Case, source='upd', label='update')}),\n"
-            f"change_events AS ({recompute.audit_insert_sql(CaseAmountChange, source='chg', label='insert')}),\n"
+            "ctx AS MATERIALIZED (SELECT _pgh_attach_context() AS id),\n"
+            f"case_events AS ({insert_events_sql(Case, source='upd', label='update', context=ctx)}),\n"
+            f"change_events AS ({insert_events_sql(CaseAmountChange, source='chg', label='insert', context=ctx)}),\n"
         )
-    if triggers_off:  # RaiseBackPay's own insert trigger does not fire either
-        bp_audit = f",\nbp_events AS ({recompute.audit_insert_sql(RaiseBackPay, source='bp', label='insert')})"
+        bp_audit = f",\nbp_events AS ({insert_events_sql(RaiseBackPay, source='bp', label='insert', context=ctx)})"
     computed, args = recompute.computed_all_cte([(p.pk, p.calculation) for p in programmes])
     return APPLY_SQL.format(computed=computed, audit=audit, bp_audit=bp_audit), args
 
 
-def _bulk_audit_triggers() -> str:
-    """The two row triggers whose events the apply statement writes itself (a PostgreSQL text[] literal)."""
-    names = [recompute.trigger_pgid(Case, "update_update"), recompute.trigger_pgid(CaseAmountChange, "insert_insert")]
-    return "{" + ",".join(names) + "}"
-
-
 def _may_switch_triggers_off(cursor) -> bool:
-    if not (recompute.BULK_AUDIT and recompute.ROW_TRIGGERS_OFF):
+    if not recompute.ROW_TRIGGERS_OFF:
         return False
     cursor.execute("SELECT has_parameter_privilege('session_replication_role', 'SET')")
     return cursor.fetchone()[0]
@@ -362,7 +357,7 @@ def _may_switch_triggers_off(cursor) -> bool:
 def _recompute(
     *, raise_record: Raise, programmes: list[Programme], districts: list[str], today: dt.date, guard: bool
 ) -> tuple[int, Decimal, Decimal, Decimal, dict[int, int]]:
-    """One statement for all the raise's programmes: one plan, one set of trigger switches, one context row."""
+    """One statement for all the raise's programmes: one plan, one context row."""
     on = raise_record.effective_from
     args = recompute.params(programme_id=programmes[0].pk, on=on, districts=districts)
     # Last month that, without roster history, counts as paid at the old amount: the month before this one.
@@ -380,21 +375,21 @@ def _recompute(
         triggers_off = _may_switch_triggers_off(cursor)
         sql, programme_args = _apply_sql(programmes, triggers_off=triggers_off)
         args.update(programme_args)
-        # Both switches are transaction-local: on an error the transaction rolls back, and the setting with it.
         if triggers_off:
-            # No row trigger fires for this one statement (see recompute.ROW_TRIGGERS_OFF): it writes every audit
-            # event itself and guarantees every foreign key it writes.
+            # No trigger fires for this one statement (see recompute.ROW_TRIGGERS_OFF): it writes every audit event
+            # itself and guarantees every foreign key it writes. Transaction-local: an error rolls it back too.
             cursor.execute("SET LOCAL session_replication_role = replica")
-        elif recompute.BULK_AUDIT:
-            # pgtrigger's switch: these two audit triggers stand aside for this statement, which writes their
-            # events itself (see recompute.BULK_AUDIT); read in the triggers' WHEN clause, so they are not called
-            cursor.execute("SELECT set_config('pgtrigger.ignore', %s, true)", [_bulk_audit_triggers()])
+        else:
+            # The statement-level audit triggers of the three tables write the events from its transition tables
+            # (one call per table, see dalian_minzheng/audit/tracking.py); the foreign keys are checked. A trigger
+            # function's queries are planned once per connection, for the row counts of their first call: a worker
+            # that had saved one case before planned the old/new join for one row, a nested loop that took over
+            # ten minutes for 67,000 cases. Plans are made again for this statement's transition tables.
+            cursor.execute("DISCARD PLANS")
         cursor.execute(sql, args)
         changed, before, after, recorded, back_pay, per_programme = cursor.fetchone()
         if triggers_off:
             cursor.execute("SET LOCAL session_replication_role = origin")
-        elif recompute.BULK_AUDIT:
-            cursor.execute("SELECT set_config('pgtrigger.ignore', '{}', true)")
     if recorded != changed:  # cannot happen: both come from the same rows; guards a future edit of the SQL
         raise RuntimeError("amount changes do not match updated cases")
     per_programme = {int(pk): n for pk, n in (per_programme or {}).items()}
