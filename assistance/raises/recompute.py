@@ -174,8 +174,9 @@ def params(
 #
 # Case, CaseAmountChange and RaiseBackPay have statement-level audit triggers (`audited(statement_level=True)`):
 # the apply statement's events are written from its transition tables and its foreign keys are checked, with no
-# audit code here. Measured on 67,000 cases that path takes 1.9-2.2 s (BENCHMARKS.md, "audit mechanism unified"),
-# 45x the ORM loop with cached standards, under issue 7's 50x. So the statement runs with every trigger off
+# audit code here. Measured on 67,000 cases that path takes 2.1-2.5 s (BENCHMARKS.md, "audit mechanism unified"):
+# 56x the ORM loop with cached standards on a fresh data set, 38-45x once the history has grown, under issue 7's
+# 50x; with the triggers off 1.5-1.9 s, 49-73x. So the statement runs with every trigger off
 # (`SET LOCAL session_replication_role = replica`, for that one statement) when the database role may set it (a
 # superuser, or `GRANT SET ON PARAMETER session_replication_role TO <role>` on PostgreSQL 15+); otherwise the
 # triggers do the work. What the triggers would have done, the statement then does or guarantees itself:
