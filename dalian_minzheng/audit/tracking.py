@@ -12,17 +12,35 @@ so a set-based writer needs no audit code of its own. (The one writer that switc
 statement writes the same rows itself: audit/bulk.py.)
 """
 
+import hashlib
+
 import pghistory
 import pgtrigger
+from django.db import models
 
 
 def audited(model=None, *, statement_level: bool = False):
     level = pgtrigger.Statement if statement_level else None
-    tracker = pghistory.track(
+    trackers = (
         pghistory.InsertEvent(level=level),
         pghistory.UpdateEvent(level=level),
         pghistory.DeleteEvent(level=level),
     )
-    if model is None:
-        return tracker
-    return tracker(model)
+
+    def track(model):
+        return pghistory.track(*trackers, meta={"indexes": _person_column_indexes(model)})(model)
+
+    return track if model is None else track(model)
+
+
+def _person_column_indexes(model) -> list[models.Index]:
+    """Event tables index only pgh_obj and pgh_context (settings.PGHISTORY_*_FIELD), except the columns that point at
+    a person: the auditor's search "every event of this person" (audit/selectors.py) filters on them."""
+    indexes = []
+    for field in model._meta.local_fields:
+        target = getattr(field.remote_field, "model", None) if field.is_relation else None
+        label = target if isinstance(target, str) else getattr(getattr(target, "_meta", None), "label", None)
+        if label in ("people.Person", "Person"):
+            digest = hashlib.sha1(f"{model._meta.label}.{field.name}".encode()).hexdigest()[:6]
+            indexes.append(models.Index(fields=[field.name], name=f"ev_{model._meta.model_name[:14]}_p_{digest}"))
+    return indexes

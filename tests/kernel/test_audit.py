@@ -190,3 +190,22 @@ def test_celery_task_changes_carry_task_and_user(celery_worker_process, division
     # Idempotent: a second run changes nothing.
     assert person_mark_deceased.delay(person.pk, acting_user_id=caseworker.pk).get(timeout=60) is False
     assert PersonEvent.objects.filter(pgh_obj_id=person.pk, pgh_label="update").count() == 1
+
+
+@pytest.mark.django_db
+def test_every_event_column_the_person_search_filters_on_is_indexed():
+    """The auditor's "every event of this person" filters each event table on its columns pointing at a person;
+    event tables otherwise index only pgh_obj and pgh_context, so these must have their own index."""
+    from django.db import connection
+
+    from dalian_minzheng.audit.selectors import _person_columns, event_models
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT t.relname, a.attname FROM pg_index i JOIN pg_class t ON t.oid = i.indrelid "
+            "JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = i.indkey[0]"
+        )
+        leading = set(cursor.fetchall())
+    searched = {(m._meta.db_table, c) for m in event_models().values() for c in _person_columns(m)}
+    assert len(searched) >= 7  # person, household head, member, applicant, income item, authorisation, petitioner
+    assert searched <= leading, searched - leading
