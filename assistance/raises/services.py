@@ -379,13 +379,9 @@ def _recompute(
             # No trigger fires for this one statement (see recompute.ROW_TRIGGERS_OFF): it writes every audit event
             # itself and guarantees every foreign key it writes. Transaction-local: an error rolls it back too.
             cursor.execute("SET LOCAL session_replication_role = replica")
-        else:
-            # The statement-level audit triggers of the three tables write the events from its transition tables
-            # (one call per table, see dalian_minzheng/audit/tracking.py); the foreign keys are checked. A trigger
-            # function's queries are planned once per connection, for the row counts of their first call: a worker
-            # that had saved one case before planned the old/new join for one row, a nested loop that took over
-            # ten minutes for 67,000 cases. Plans are made again for this statement's transition tables.
-            cursor.execute("DISCARD PLANS")
+        # Otherwise the statement-level audit triggers of the three tables write the events from its transition
+        # tables (one call per table) and the foreign keys are checked; their old/new join is a hash join whatever
+        # the connection did before (audit.tracking.plan_statement_triggers_for_any_size).
         cursor.execute(sql, args)
         changed, before, after, recorded, back_pay, per_programme = cursor.fetchone()
         if triggers_off:
