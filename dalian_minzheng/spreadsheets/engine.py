@@ -677,6 +677,9 @@ def commit_job(job_id: int) -> ImportJob:
             # A worker killed mid-commit leaves a backend running its statement; this makes PostgreSQL notice the
             # closed socket within a second and roll back (and free the locks) instead of finishing the statement.
             cursor.execute("SET LOCAL client_connection_check_interval = '1s'")
+            # The statement-level audit triggers read the statement's rows from transition tables, which are kept
+            # in work_mem and spill to temporary files beyond it (100,000 persons ≈ 30 MB against the default 4 MB).
+            cursor.execute("SET LOCAL work_mem = '256MB'")
             cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"spreadsheets:{kind.lock_key}"])
             if _stage_is_intact(cursor, job):
                 _use_stage(cursor, stage_table(job))
