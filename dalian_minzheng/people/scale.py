@@ -9,11 +9,9 @@
 * household shapes: single elderly, couple, couple with children, three generations;
 * every household in a community/village (level 4 division), weighted towards the urban districts; rural hukou in
   villages;
-* rows go in with PostgreSQL COPY. The audit trail stays complete: the three per-row pghistory *insert* triggers
-  are bypassed for these COPYs only (pgtrigger.ignore, this transaction only; update/delete triggers and every other
-  table untouched) and the very same insert events are written set-based right after, one INSERT … SELECT per
-  table, in the same transaction, with the context {"task": "generate_scale_data", "seed": S}. Measured: the row
-  triggers made the COPY about 4× slower (see BENCHMARKS.md); the result in the event tables is identical.
+* rows go in with PostgreSQL COPY. The audit trail stays complete: the people tables have statement-level pghistory
+  triggers (audit/tracking.py), which fire for COPY too and write each COPY's insert events from its transition
+  table, with the context {"task": "generate_scale_data", "seed": S, "households": N}.
 
 Deterministic for a given (households, seed) on an empty database; numbers already in the database are skipped,
 so running it twice adds a second, different population instead of failing.
@@ -24,16 +22,14 @@ from __future__ import annotations
 import datetime as dt
 import random
 import time
-import uuid
 from dataclasses import dataclass
 
-import pgtrigger
 from django.db import connection, transaction
 from django.utils import timezone
-from pghistory.models import Context
 
+from dalian_minzheng.audit.context import audit_context
 from dalian_minzheng.people import idnumbers
-from dalian_minzheng.people.models import Division, DivisionLevel, Household, HouseholdMember, Person
+from dalian_minzheng.people.models import Division, DivisionLevel
 
 # Surnames with rough frequency weights (north-east China).
 SURNAMES = (
@@ -305,24 +301,6 @@ INSERT_TRIGGERS = (
 )
 
 
-def _fetch(cursor, household_ids: list[int]):
-    cursor.execute("SELECT id FROM people_householdmember WHERE household_id = ANY(%s)", [household_ids])
-    return cursor.fetchall()
-
-
-def _write_insert_events(cursor, model, ids: list[int], context_id) -> None:
-    """What the row-level insert trigger would have written, for many rows in one statement."""
-    event_model = model.pgh_event_model
-    columns = [f.column for f in event_model._meta.fields if not f.attname.startswith("pgh_")]
-    cols = ", ".join(f'"{c}"' for c in columns)
-    source = ", ".join(f't."{c}"' for c in columns)
-    cursor.execute(
-        f'INSERT INTO "{event_model._meta.db_table}" ({cols}, pgh_context_id, pgh_created_at, pgh_label, pgh_obj_id) '
-        f"SELECT {source}, %s, NOW(), 'insert', t.id FROM \"{model._meta.db_table}\" t WHERE t.id = ANY(%s)",
-        [context_id, ids],
-    )
-
-
 def _backend_cpu_seconds() -> float | None:
     """CPU seconds (user + system) of this connection's PostgreSQL backend, when it runs on this machine."""
     import os
@@ -337,16 +315,17 @@ def _backend_cpu_seconds() -> float | None:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def _write_batch(gen: _Generator, n: int, context_id, now) -> int:
+def _write_batch(gen: _Generator, n: int, context: dict, now) -> int:
     """Generate and COPY `n` households in one transaction on this thread's connection; returns persons written."""
     joined = dt.date(2018, 1, 1)
     tick = time.monotonic()
     generated = [gen.household() for _ in range(n)]
     gen.python_seconds += time.monotonic() - tick
     persons_n = sum(len(m) for _, m in generated)
-    with transaction.atomic(), pgtrigger.ignore(*INSERT_TRIGGERS):
+    with transaction.atomic(), audit_context(**context):
         with connection.cursor() as cursor:
-            # A statement pgtrigger can tag, so its "ignore" setting is in force for the COPYs below.
+            # pghistory sets its context (SET LOCAL) in front of statements run through Django's cursor; the raw
+            # COPYs below run in the same transaction after this one, so their audit events carry it.
             cursor.execute("UPDATE people_division SET name = name WHERE false")
             person_ids = _reserve_ids(cursor, "people_person", persons_n)
             household_ids = _reserve_ids(cursor, "people_household", n)
@@ -377,10 +356,6 @@ def _write_batch(gen: _Generator, n: int, context_id, now) -> int:
                 for hh_id, (_, members) in zip(household_ids, generated, strict=True):
                     for m in members:
                         copy.write_row((hh_id, m.pk, m.relationship, max(joined, m.birth), None, None))
-            member_ids = [r[0] for r in _fetch(cursor, household_ids)]
-            _write_insert_events(cursor, Person, person_ids, context_id)
-            _write_insert_events(cursor, Household, household_ids, context_id)
-            _write_insert_events(cursor, HouseholdMember, member_ids, context_id)
     return persons_n
 
 
@@ -405,9 +380,7 @@ def generate(households: int, seed: int = 1, *, batch: int = 10_000, workers: in
     with connection.cursor() as cursor:
         cursor.execute("SELECT id_number FROM people_person")
         taken = {r[0] for r in cursor.fetchall()}
-    context_id = Context.objects.create(
-        id=uuid.uuid4(), metadata={"task": "generate_scale_data", "seed": seed, "households": households}
-    ).id
+    context = {"task": "generate_scale_data", "seed": seed, "households": households}
     now = timezone.now()
     sizes = [min(batch, households - i) for i in range(0, households, batch)]
     generators = [_Generator(seed if w == 0 else f"{seed}:{w}", communities, taken, w, workers) for w in range(workers)]
@@ -417,7 +390,7 @@ def generate(households: int, seed: int = 1, *, batch: int = 10_000, workers: in
         db_cpu_before = _backend_cpu_seconds() if own_connection else None
         try:
             for n in sizes[worker::workers]:
-                done_persons += _write_batch(generators[worker], n, context_id, now)
+                done_persons += _write_batch(generators[worker], n, context, now)
                 done_households += n
             db_cpu_after = _backend_cpu_seconds() if own_connection else None
         finally:
