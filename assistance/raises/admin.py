@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from assistance.admin import ReadOnlyAdmin
 from assistance.raises.models import Raise, RaiseBackPay, RaiseStandard
 
 
@@ -11,34 +12,16 @@ class RaiseStandardInline(admin.TabularInline):
 
 
 @admin.register(Raise)
-class RaiseAdmin(admin.ModelAdmin):
+class RaiseAdmin(ReadOnlyAdmin):
     """Read-only here: raises are created, approved and applied through the portal's services."""
 
     list_display = ["title", "effective_from", "status", "approved_by", "applied_at", "cases_changed"]
     list_filter = ["status"]
     inlines = [RaiseStandardInline]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(RaiseBackPay)
-class RaiseBackPayAdmin(admin.ModelAdmin):
+class RaiseBackPayAdmin(ReadOnlyAdmin):
     list_display = ["raise_record", "case", "division", "months", "amount", "paid_month"]
     list_filter = ["paid_month"]
     raw_id_fields = ["case", "roster"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
