@@ -92,6 +92,8 @@ class Person(models.Model):
     address = models.CharField(_("registered address"), max_length=200, blank=True)
     division = division_field(db_index=False)  # indexed in Meta: one varchar_pattern_ops index, not two
     is_deceased = models.BooleanField(_("deceased"), default=False)
+    # Recorded once, by people.services.person_record_death (eldercare, funeral and assistance all read it).
+    died_on = models.DateField(_("date of death"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 

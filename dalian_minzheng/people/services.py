@@ -112,6 +112,28 @@ def person_update(
     return person
 
 
+@transaction.atomic
+def person_record_death(*, acting_user, person: Person, died_on: dt.date) -> Person:
+    """Record a death: a kernel fact that every app reads (an eldercare home, an allowance case, the funeral register).
+
+    Idempotent for the same date; a different date on an already recorded death is refused (a correction is an
+    edit in the admin, not a second death)."""
+    person = Person.objects.select_for_update().get(pk=person.pk)
+    _check_division(acting_user, person.division_id)
+    if died_on > timezone.localdate():
+        raise ValidationError({"died_on": _("The date of death cannot be in the future.")})
+    if died_on < person.birth_date:
+        raise ValidationError({"died_on": _("The date of death is before the date of birth.")})
+    if person.is_deceased and person.died_on is not None:
+        if person.died_on != died_on:
+            raise ValidationError({"died_on": _("A different date of death is already recorded for this person.")})
+        return person
+    person.is_deceased = True
+    person.died_on = died_on
+    person.save(update_fields=["is_deceased", "died_on", "updated_at"])
+    return person
+
+
 def _current_membership(person: Person) -> HouseholdMember | None:
     return (
         HouseholdMember.objects.select_for_update()
