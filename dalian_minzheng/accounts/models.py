@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+import pghistory
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from dalian_minzheng.audit.tracking import audited
 from dalian_minzheng.people.models import Division
 
 
@@ -17,6 +19,9 @@ class Role(models.TextChoices):
 CITY_WIDE_ROLES = {Role.CITY_ADMIN, Role.AUDITOR}
 
 
+# Every change of an account is on the audit trail (role, division, staff flag, active …). Not the password hash (a
+# change of password is an AccessEvent instead) nor last_login (every login is an AccessEvent).
+@audited(exclude=["password", "last_login"])
 class User(AbstractUser):
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.CASEWORKER)
     division = models.ForeignKey(
@@ -38,3 +43,23 @@ class User(AbstractUser):
     @property
     def is_read_only(self) -> bool:
         return self.role == Role.AUDITOR and not self.is_superuser
+
+
+class UserGroups(User.groups.through):
+    """Group memberships, on the audit trail: a group is how admin rights are granted."""
+
+    class Meta:
+        proxy = True
+
+
+class UserPermissions(User.user_permissions.through):
+    """Single permissions granted to an account, on the audit trail."""
+
+    class Meta:
+        proxy = True
+
+
+for _through, _label in ((UserGroups, "group"), (UserPermissions, "permission")):
+    pghistory.track(pghistory.InsertEvent(f"{_label}.add"), pghistory.DeleteEvent(f"{_label}.remove"), obj_field=None)(
+        _through
+    )

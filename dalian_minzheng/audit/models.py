@@ -8,6 +8,11 @@ class AccessKind(models.TextChoices):
     REVEAL_ID = "reveal_id", _("Full ID number shown")
     EXPORT = "export", _("Export")
     AUDIT_EXPORT = "audit_export", _("Audit log export")
+    DOWNLOAD = "download", _("File downloaded")
+    LOGIN = "login", _("Login")
+    LOGIN_FAILED = "login_failed", _("Failed login")
+    LOGOUT = "logout", _("Logout")
+    PASSWORD_CHANGE = "password_change", _("Password changed")
 
 
 class AccessEvent(models.Model):

@@ -19,7 +19,7 @@ import pgtrigger
 from django.db import models
 
 
-def audited(model=None, *, statement_level: bool = False):
+def audited(model=None, *, statement_level: bool = False, exclude: list[str] | None = None):
     level = pgtrigger.Statement if statement_level else None
     trackers = (
         pghistory.InsertEvent(level=level),
@@ -28,7 +28,7 @@ def audited(model=None, *, statement_level: bool = False):
     )
 
     def track(model):
-        return pghistory.track(*trackers, meta={"indexes": _person_column_indexes(model)})(model)
+        return pghistory.track(*trackers, exclude=exclude, meta={"indexes": _person_column_indexes(model)})(model)
 
     return track if model is None else track(model)
 
