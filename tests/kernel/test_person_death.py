@@ -18,8 +18,9 @@ def test_death_is_recorded_once_and_idempotent(caseworker):
     assert person.is_deceased and person.died_on == dt.date(2024, 5, 1)
     # the same report again (a second app, a redelivered task) changes nothing
     services.person_record_death(acting_user=caseworker, person=person, died_on=dt.date(2024, 5, 1))
-    with pytest.raises(ValidationError, match="different date"):
+    with pytest.raises(ValidationError) as refused:
         services.person_record_death(acting_user=caseworker, person=person, died_on=dt.date(2024, 5, 2))
+    assert refused.value.message_dict["died_on"] == ["该人员已登记了不同的死亡日期。"]
 
 
 def test_death_in_the_future_or_outside_the_area_is_refused(caseworker):
