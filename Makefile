@@ -22,12 +22,14 @@ run: install
 stop-embedded: install
 	$(PY) -m dalian_minzheng.embedded stop
 
-# What the tests need besides Python packages: Debian's Chromium (browser journeys) and gettext's msgfmt (the
-# translation check). Installed with apt when missing and we may (root on Debian).
+# What the tests need besides Python packages: Debian's Chromium (browser journeys), gettext's msgfmt (the
+# translation check) and a CJK font (Chinese text in screenshots and PDFs). Installed with apt when missing and we
+# may (root on Debian).
 test-tools:
 	@missing=""; \
 	{ command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ]; } || missing="$$missing chromium"; \
 	command -v msgfmt >/dev/null 2>&1 || missing="$$missing gettext"; \
+	[ -d /usr/share/fonts/opentype/noto ] || missing="$$missing fonts-noto-cjk"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    echo "installing$$missing with apt-get"; \
@@ -43,11 +45,13 @@ lint: install
 check-translations: install
 	$(PY) scripts/check_translations.py
 
+# Each phase prints its time ("phase NAME: Ns"), so a slow one shows in CI's log.
+phase = t=$$(date +%s); $(2) && echo "phase $(1): $$(( $$(date +%s) - t ))s"
 test: install test-tools
-	$(PY) -m ruff check .
-	$(PY) manage.py makemigrations --check --dry-run
-	$(PY) scripts/check_translations.py
-	$(PY) -m pytest $(PYTEST_ARGS)
+	@$(call phase,ruff,$(PY) -m ruff check .)
+	@$(call phase,migrations-check,$(PY) manage.py makemigrations --check --dry-run)
+	@$(call phase,translations,$(PY) scripts/check_translations.py)
+	@$(call phase,pytest,$(PY) -m pytest $(PYTEST_ARGS))
 
 # Regenerate the catalogues after changing UI strings, then fill the new msgstr entries.
 messages: install

@@ -15,6 +15,13 @@ from django.utils.translation import gettext as _
 
 from assistance.models import NOTIFICATION_PLACEHOLDERS, NotificationKind, NotificationText
 
+
+def create_default_texts(apps, schema_editor):
+    """Migration step: the default notice texts; from then on they are the city admin's to edit."""
+    model = apps.get_model("assistance", "NotificationText")
+    model.objects.bulk_create([model(kind=str(kind), text=text) for kind, text in DEFAULT_TEXTS.items()])
+
+
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 # The texts a new installation starts with (migration 0008 writes them; `reference.load` adds missing ones).

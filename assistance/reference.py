@@ -10,6 +10,7 @@ from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
 from assistance import notifications
 from assistance.models import CalculationMethod, CareLevel, Programme, ProgrammeKind, Standard
+from dalian_minzheng.core.db import analyze
 
 PROGRAMMES = [
     # code, name, kind, hukou, calculation, review stable/unstable months, phase-out months
@@ -111,6 +112,7 @@ def load() -> str:
             created += new
     schedules = load_schedules()
     texts = notifications.ensure_defaults()
+    analyze(Programme, Standard)
     return (
         f"{len(by_code)} programmes, {created} standards created, {schedules} schedules created, "
         f"{texts} notification texts created"

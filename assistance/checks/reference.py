@@ -12,6 +12,7 @@ from decimal import Decimal
 from django.db import transaction
 
 from assistance.checks.models import Category, DataItem, Department, Outcome, RuleKind
+from dalian_minzheng.core.db import analyze
 
 DEPARTMENTS = [
     ("public_security", "市公安局", "户籍、死亡注销、机动车、在押服刑"),
@@ -576,6 +577,7 @@ def load() -> str:
             },
         )
     load_schedules()
+    analyze(Department, Category, DataItem)
     return f"{Department.objects.count()} departments, {Category.objects.count()} categories, " + (
         f"{DataItem.objects.count()} items"
     )
