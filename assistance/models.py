@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.postgres.indexes import BrinIndex
 from django.db import models
-from django.db.models import Q
+from django.db.models import Q, Value
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -233,6 +233,15 @@ class Application(models.Model):
         return f"{self.programme} · {self.applicant.name}"
 
 
+class AmountBasis(models.TextChoices):
+    """What a case's current amount rests on (shown on the case page; the raise rule reads it)."""
+
+    STANDARD = "standard", _("Computed from the standard")
+    IMPORTED = "imported", _("Imported, income known")
+    IMPORTED_INCOME_UNKNOWN = "imported_income_unknown", _("Imported, income unknown")
+    RAISED_DELTA = "raised_delta", _("Imported amount plus the raises since (income unknown)")
+
+
 class CaseStatus(models.TextChoices):
     ACTIVE = "active", _("Receiving")
     UNDER_REVIEW = "under_review", _("Under review")
@@ -257,10 +266,14 @@ class Case(models.Model):
     status = models.CharField(_("status"), max_length=16, choices=CaseStatus.choices, default=CaseStatus.ACTIVE)
     care_level = models.CharField(_("care level"), max_length=12, choices=CareLevel.choices, blank=True)
     household_size = models.PositiveSmallIntegerField(_("household size"))
+    # NULL = unknown (an imported legacy case whose spreadsheet had no income): never read as 0 (issue 12).
     monthly_income_per_capita = models.DecimalField(
-        _("monthly income per person"), max_digits=10, decimal_places=2, default=0
+        _("monthly income per person"), max_digits=10, decimal_places=2, null=True, blank=True
     )
     monthly_amount = models.DecimalField(_("monthly amount"), max_digits=10, decimal_places=2)
+    amount_basis = models.CharField(
+        _("amount basis"), max_length=24, choices=AmountBasis.choices, db_default=AmountBasis.STANDARD.value
+    )
     first_payment_month = models.DateField(_("first payment month"))
     stopped_on = models.DateField(_("stopped on"), null=True, blank=True)
     last_payment_month = models.DateField(_("last payment month"), null=True, blank=True)
@@ -321,6 +334,11 @@ class CaseAmountChange(models.Model):
     note = models.CharField(_("note"), max_length=300, blank=True)
     # For a raise: the raise's id, so re-applying it finds its own rows and changes nothing.
     source_ref = models.CharField(_("source"), max_length=40, blank=True)
+    # The figures this amount was computed from ({"rule", "standard", "old_standard", "income", "size", ...}): the
+    # case page explains the amount with them.
+    basis = models.JSONField(
+        _("basis"), default=dict, db_default=Value({}, output_field=models.JSONField()), blank=True
+    )
     # Not indexed: nothing looks amount changes up by who recorded them; only deleting a user (never done: users are
     # deactivated) would scan for them. The index cost every raise an index entry per case.
     created_by = models.ForeignKey(

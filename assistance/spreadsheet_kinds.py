@@ -284,21 +284,26 @@ class ExistingCasesKind(ImportKind):
             ), cases AS (
                 INSERT INTO assistance_case
                     (application_id, household_id, programme_id, division_id, status, care_level, household_size,
-                     monthly_income_per_capita, monthly_amount, first_payment_month, unstable_income,
-                     next_review_due, stop_reason, bank_name, bank_account, created_at, updated_at)
+                     monthly_income_per_capita, monthly_amount, amount_basis, first_payment_month,
+                     unstable_income, next_review_due, stop_reason, bank_name, bank_account, created_at, updated_at)
                 SELECT a.id, a.household_id, a.programme_id, sc.division_id, 'active', sc.care_level,
-                       sc.household_size, COALESCE(sc.income, 0), sc.amount, sc.first_month, false,
+                       sc.household_size, sc.income, sc.amount,
+                       CASE WHEN sc.income IS NULL THEN 'imported_income_unknown' ELSE 'imported' END,
+                       sc.first_month, false,
                        COALESCE(sc.next_review, (sc.first_month + interval '12 months')::date), '',
                        sc.bank_name, sc.bank_account, now(), now()
                 FROM apps a JOIN stage_cases sc
                   ON sc.household_id = a.household_id AND sc.programme_id = a.programme_id
-                RETURNING id, application_id, division_id, monthly_amount, first_payment_month
+                RETURNING id, application_id, division_id, monthly_amount, first_payment_month, household_size,
+                          monthly_income_per_capita
             ), changes AS (
                 INSERT INTO assistance_caseamountchange
                     (case_id, effective_from, old_amount, new_amount, reason, note, source_ref, created_by_id,
-                     created_at)
+                     created_at, basis)
                 SELECT id, first_payment_month, NULL, monthly_amount, 'approval', '存量数据导入',
-                       %(source)s || ':' || id, %(user)s, now()
+                       %(source)s || ':' || id, %(user)s, now(),
+                       jsonb_build_object('rule', 'import', 'import_job', %(job)s::bigint, 'size', household_size,
+                                          'income', monthly_income_per_capita)
                 FROM cases
             )
             INSERT INTO assistance_timelineevent (application_id, case_id, division_id, kind, text, actor_id, at)
@@ -306,5 +311,5 @@ class ExistingCasesKind(ImportKind):
                    %(user)s, now()
             FROM cases
             """,
-            {"user": ctx.user_id, "source": source},
+            {"user": ctx.user_id, "source": source, "job": ctx.job_id},
         )

@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from assistance.models import Programme
-from assistance.raises.models import Component, RaiseMethod, Rounding
+from assistance.raises.models import Component, RaiseMethod, Rounding, UnknownIncomeRule
 from dalian_minzheng.people.models import Division, DivisionLevel
 
 
@@ -44,6 +44,14 @@ class RaiseForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}),
         help_text=_("The first day of a month."),
     )
+    unknown_income_rule = forms.ChoiceField(
+        label=_("Cases with unknown income"),
+        choices=UnknownIncomeRule.choices,
+        initial=UnknownIncomeRule.DELTA,
+        required=False,  # not chosen: the delta rule
+        widget=forms.RadioSelect,
+        help_text=_("Imported cases whose income is not recorded are never recomputed as if it were zero."),
+    )
     note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
     def clean_effective_from(self):
@@ -63,6 +71,7 @@ class RaiseForm(forms.Form):
             "value": data["value"],
             "rounding": data["rounding"],
             "effective_from": data["effective_from"],
+            "unknown_income_rule": data.get("unknown_income_rule") or UnknownIncomeRule.DELTA,
             "note": data["note"],
         }
 
@@ -77,5 +86,6 @@ class RaiseForm(forms.Form):
             "value": raise_record.value,
             "rounding": raise_record.rounding,
             "effective_from": raise_record.effective_from,
+            "unknown_income_rule": raise_record.unknown_income_rule,
             "note": raise_record.note,
         }

@@ -33,6 +33,14 @@ class RaiseMethod(models.TextChoices):
     INCREASE_PERCENT = "increase_percent", _("Increase by a percentage")
 
 
+class UnknownIncomeRule(models.TextChoices):
+    """How a raise treats receiving cases whose income is unknown (imported legacy cases, issue 12): their amount
+    cannot be recomputed from an income-tested standard, so the city chooses one of two rules per raise."""
+
+    DELTA = "delta", _("Add the raise's change of the standard × household size to the amount paid")
+    KEEP = "keep", _("Recompute only cases whose income is known; the others keep their amount")
+
+
 class Rounding(models.TextChoices):
     FEN = "fen", _("To the fen (0.01 yuan)")
     UP_JIAO = "up_jiao", _("Up to the next 0.1 yuan")
@@ -90,6 +98,14 @@ class Raise(models.Model):
     )
     rounding = models.CharField(_("rounding"), max_length=16, choices=Rounding.choices, default=Rounding.UP_YUAN)
     effective_from = models.DateField(_("effective from"), help_text=_("The first day of a month."))
+    unknown_income_rule = models.CharField(
+        _("cases with unknown income"),
+        max_length=8,
+        choices=UnknownIncomeRule.choices,
+        default=UnknownIncomeRule.DELTA,
+        db_default=UnknownIncomeRule.DELTA.value,
+        help_text=_("Imported cases whose income is not recorded are never recomputed as if it were zero."),
+    )
     note = models.TextField(_("note"), blank=True)
     status = models.CharField(_("status"), max_length=10, choices=RaiseStatus.choices, default=RaiseStatus.DRAFT)
     created_by = models.ForeignKey(

@@ -11,6 +11,12 @@ Rules mirrored from amounts.py (tests compare the two on a mixed data set):
   income_below exceeds the income per person; ROUND(band × size, 2), 0 above every band;
 - otherwise: ROUND(basic × size, 2) + ROUND(care amount for the case's care level × size, 2) (0 without one);
 - PostgreSQL's ROUND(numeric) rounds half away from zero, which is ROUND_HALF_UP for these non-negative amounts.
+
+A case whose income is unknown (NULL: an imported legacy case, issue 12) is never computed as if it were 0. For the
+income-tested programmes (top_up, banded) the raise's `unknown_income_rule` decides: "delta" adds the change of the
+standard (banded: of the band whose old amount × size is nearest the paid amount) × household size to the amount
+paid; "keep" leaves the amount as it is. Per-person programmes do not read the income and are recomputed as usual.
+`computed.rule` says which rule gave each row ("recompute", "delta", "keep").
 """
 
 from __future__ import annotations
@@ -79,16 +85,44 @@ BANDED_CTE = """
          WHERE d.level = 2
          ORDER BY d.code, b.division_id NULLS LAST, b.effective_from DESC
     ),
+    scale_old AS (
+        -- the scale in force before the raise's date (for the delta of cases whose income is unknown)
+        SELECT DISTINCT ON (d.code) d.code AS district, b.division_id, b.effective_from
+          FROM people_division d
+          JOIN assistance_standardband b ON b.division_id = d.code OR b.division_id IS NULL
+         WHERE d.level = 2 AND b.programme_id = %(programme)s AND b.effective_from < %(on)s
+         ORDER BY d.code, b.division_id NULLS LAST, b.effective_from DESC
+    ),
     computed AS (
-        -- the lowest band whose threshold is above the income per person, × household size; 0 above every band
+        -- the lowest band whose threshold is above the income per person, × household size; 0 above every band.
+        -- Income unknown (NULL): the band is unknown too; by the raise's rule, either the paid amount plus the
+        -- change of the band whose old amount × size is nearest to it, or the paid amount unchanged.
         SELECT c.id, c.ctid AS row_ctid, c.division_id, c.programme_id, c.household_id, c.first_payment_month,
                c.last_payment_month, c.monthly_amount AS old_amount,
-               COALESCE((SELECT ROUND(b.amount * c.household_size, 2)
-                           FROM bands b
-                          WHERE b.division_id IS NOT DISTINCT FROM s.division_id
-                            AND b.effective_from = s.effective_from
-                            AND b.income_below > c.monthly_income_per_capita
-                          ORDER BY b.income_below LIMIT 1), 0) AS new_amount
+               CASE WHEN c.monthly_income_per_capita IS NOT NULL THEN
+                    COALESCE((SELECT ROUND(b.amount * c.household_size, 2)
+                                FROM bands b
+                               WHERE b.division_id IS NOT DISTINCT FROM s.division_id
+                                 AND b.effective_from = s.effective_from
+                                 AND b.income_below > c.monthly_income_per_capita
+                               ORDER BY b.income_below LIMIT 1), 0)
+                    WHEN %(unknown_rule)s::text = 'delta' THEN
+                    c.monthly_amount + COALESCE((
+                        SELECT ROUND(GREATEST(0, b.amount - o.amount) * c.household_size, 2)
+                          FROM scale_old so
+                          JOIN assistance_standardband o ON o.programme_id = %(programme)s
+                               AND o.division_id IS NOT DISTINCT FROM so.division_id
+                               AND o.effective_from = so.effective_from
+                          JOIN bands b ON b.division_id IS NOT DISTINCT FROM s.division_id
+                               AND b.effective_from = s.effective_from AND b.income_below = o.income_below
+                         WHERE so.district = LEFT(c.division_id, 6)
+                         ORDER BY ABS(o.amount * c.household_size - c.monthly_amount), o.income_below
+                         LIMIT 1), 0)
+                    ELSE c.monthly_amount END AS new_amount,
+               CASE WHEN c.monthly_income_per_capita IS NOT NULL THEN 'recompute'
+                    ELSE %(unknown_rule)s::text END AS rule,
+               NULL::numeric AS standard, NULL::numeric AS old_standard,
+               c.monthly_income_per_capita AS income, c.household_size AS size
           FROM assistance_case c
           JOIN scale s ON s.district = LEFT(c.division_id, 6)
          WHERE c.programme_id = %(programme)s AND c.status = ANY(%(statuses)s::text[])
@@ -102,14 +136,29 @@ def computed_cte(*, calculation: str) -> str:
     UPDATE find each row again without an index probe (same statement, same snapshot, cases locked)."""
     if calculation == CalculationMethod.BANDED:
         return BANDED_CTE
+    old_join = ""
     if calculation == CalculationMethod.TOP_UP:
-        new_amount = "ROUND(GREATEST(0, b.amount - c.monthly_income_per_capita) * c.household_size, 2)"
+        # Income unknown (NULL, never read as 0): by the raise's rule, the paid amount plus the standard's change ×
+        # size, or the paid amount unchanged.
+        new_amount = """CASE WHEN c.monthly_income_per_capita IS NOT NULL
+                    THEN ROUND(GREATEST(0, b.amount - c.monthly_income_per_capita) * c.household_size, 2)
+                    WHEN %(unknown_rule)s::text = 'delta'
+                    THEN c.monthly_amount + ROUND(GREATEST(0, b.amount - COALESCE(o.amount, b.amount))
+                                                  * c.household_size, 2)
+                    ELSE c.monthly_amount END"""
+        rule = "CASE WHEN c.monthly_income_per_capita IS NOT NULL THEN 'recompute' ELSE %(unknown_rule)s::text END"
+        old_join = """
+          LEFT JOIN resolved_old o ON o.district = LEFT(c.division_id, 6)"""
         care_join = ""  # no care amounts: not joined (it was a 10-row scan per case)
+        old_standard = "o.amount"
     else:
+        # amount per person: the income plays no part, so a case whose income is unknown is recomputed like any other
         new_amount = "ROUND(b.amount * c.household_size, 2) + COALESCE(ROUND(cr.amount * c.household_size, 2), 0)"
+        rule = "'recompute'"
         care_join = """
           LEFT JOIN resolved cr ON cr.district = LEFT(c.division_id, 6) AND cr.care_level = c.care_level
                                AND c.care_level <> ''"""
+        old_standard = "NULL::numeric"
     return f"""
     std AS (
         SELECT s.division_id, s.care_level, s.amount, s.effective_from
@@ -128,11 +177,21 @@ def computed_cte(*, calculation: str) -> str:
          WHERE d.level = 2
          ORDER BY d.code, s.care_level, s.division_id NULLS LAST, s.effective_from DESC
     ),
+    resolved_old AS (
+        -- the basic standard in force before the raise's date, per district (the delta for an unknown income)
+        SELECT DISTINCT ON (d.code) d.code AS district, s.amount
+          FROM people_division d
+          JOIN assistance_standard s ON s.division_id = d.code OR s.division_id IS NULL
+         WHERE d.level = 2 AND s.programme_id = %(programme)s AND s.care_level = '' AND s.effective_from < %(on)s
+         ORDER BY d.code, s.division_id NULLS LAST, s.effective_from DESC
+    ),
     computed AS (
         SELECT c.id, c.ctid AS row_ctid, c.division_id, c.programme_id, c.household_id, c.first_payment_month,
-               c.last_payment_month, c.monthly_amount AS old_amount, {new_amount} AS new_amount
+               c.last_payment_month, c.monthly_amount AS old_amount, {new_amount} AS new_amount, {rule} AS rule,
+               b.amount AS standard, {old_standard} AS old_standard, c.monthly_income_per_capita AS income,
+               c.household_size AS size
           FROM assistance_case c
-          JOIN resolved b ON b.district = LEFT(c.division_id, 6) AND b.care_level = ''{care_join}
+          JOIN resolved b ON b.district = LEFT(c.division_id, 6) AND b.care_level = ''{care_join}{old_join}
          WHERE c.programme_id = %(programme)s AND c.status = ANY(%(statuses)s::text[])
            AND (%(all_districts)s OR LEFT(c.division_id, 6) = ANY(%(districts)s::text[]))
     )"""
@@ -144,7 +203,11 @@ def computed_all_cte(programmes: Sequence[tuple[int, str]]) -> tuple[str, dict]:
     the shared ones of `params`."""
     parts, selects, args = [], [], {}
     for index, (programme_id, calculation) in enumerate(programmes):
-        text = re.sub(r"\b(std|resolved|computed|bands|scale)\b", rf"\1_{index}", computed_cte(calculation=calculation))
+        text = re.sub(
+            r"\b(std|resolved_old|resolved|computed|bands|scale_old|scale)\b",
+            rf"\1_{index}",
+            computed_cte(calculation=calculation),
+        )
         parts.append(text.replace("%(programme)s", f"%(programme_{index})s"))
         selects.append(f"SELECT * FROM computed_{index}")
         args[f"programme_{index}"] = programme_id
@@ -158,8 +221,12 @@ def params(
     districts: Sequence[str] | None,
     extra: Sequence[ExtraStandard] = (),
     statuses: Sequence[str] = RECOMPUTED_STATUSES,
+    unknown_income_rule: str = "delta",
 ) -> dict:
+    if unknown_income_rule not in ("delta", "keep"):
+        raise ValueError(f"unknown income rule {unknown_income_rule!r}")
     return {
+        "unknown_rule": unknown_income_rule,
         "programme": programme_id,
         "on": on,
         "extra": _extra_json(extra, bands=False),

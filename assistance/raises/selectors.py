@@ -157,7 +157,13 @@ def raise_preview(*, user, raise_record: Raise, top: int = 20, with_case_amounts
     like = f"{prefix}%"
     with connection.cursor() as cursor:
         for pk, programme in sorted(programmes.items()):
-            args = recompute.params(programme_id=pk, on=on, districts=districts, extra=extra)
+            args = recompute.params(
+                programme_id=pk,
+                on=on,
+                districts=districts,
+                extra=extra,
+                unknown_income_rule=raise_record.unknown_income_rule,
+            )
             args.update(prefix=like, limit=top)
             cte = recompute.computed_cte(calculation=programme.calculation)
             cursor.execute(PREVIEW_SQL.format(computed=cte), args)

@@ -32,7 +32,16 @@ from assistance.models import (
     StandardBand,
 )
 from assistance.raises import planning, recompute
-from assistance.raises.models import Component, Raise, RaiseBackPay, RaiseMethod, RaiseStandard, RaiseStatus, Rounding
+from assistance.raises.models import (
+    Component,
+    Raise,
+    RaiseBackPay,
+    RaiseMethod,
+    RaiseStandard,
+    RaiseStatus,
+    Rounding,
+    UnknownIncomeRule,
+)
 from dalian_minzheng.accounts.models import Role
 from dalian_minzheng.audit.bulk import insert_events_sql
 from dalian_minzheng.people.models import Division, DivisionLevel
@@ -57,6 +66,7 @@ def _clean(
     value: Decimal,
     rounding: str,
     effective_from: dt.date,
+    unknown_income_rule: str = UnknownIncomeRule.DELTA,
 ) -> dict:
     errors: dict[str, list[str]] = {}
     if not (title or "").strip():
@@ -69,6 +79,8 @@ def _clean(
         errors.setdefault("components", []).append(_("Choose at least one standard to raise."))
     if method not in RaiseMethod.values:
         errors.setdefault("method", []).append(_("Choose a method."))
+    if unknown_income_rule not in UnknownIncomeRule.values:
+        errors.setdefault("unknown_income_rule", []).append(_("Choose how cases with unknown income are raised."))
     if rounding not in Rounding.values:
         errors.setdefault("rounding", []).append(_("Choose a rounding rule."))
     if value is None or Decimal(value) <= 0:
@@ -86,6 +98,7 @@ def _clean(
         "value": Decimal(value),
         "rounding": rounding,
         "effective_from": effective_from,
+        "unknown_income_rule": unknown_income_rule,
     }
 
 
@@ -101,6 +114,7 @@ def raise_create(
     value: Decimal,
     rounding: str = Rounding.UP_YUAN,
     effective_from: dt.date,
+    unknown_income_rule: str = UnknownIncomeRule.DELTA,
     note: str = "",
 ) -> Raise:
     _require_city_admin(acting_user)
@@ -114,6 +128,7 @@ def raise_create(
         value=value,
         rounding=rounding,
         effective_from=effective_from,
+        unknown_income_rule=unknown_income_rule,
     )
     raise_record = Raise.objects.create(**fields, note=note or "", created_by=acting_user)
     raise_record.programmes.set(programmes)
@@ -134,6 +149,7 @@ def raise_update(
     value: Decimal,
     rounding: str,
     effective_from: dt.date,
+    unknown_income_rule: str = UnknownIncomeRule.DELTA,
     note: str = "",
 ) -> Raise:
     _require_city_admin(acting_user)
@@ -150,6 +166,7 @@ def raise_update(
         value=value,
         rounding=rounding,
         effective_from=effective_from,
+        unknown_income_rule=unknown_income_rule,
     )
     for name, val in fields.items():
         setattr(locked, name, val)
@@ -270,7 +287,9 @@ later AS (
 ),
 upd AS (
     UPDATE assistance_case c
-       SET monthly_amount = x.new_amount, updated_at = NOW()
+       SET monthly_amount = x.new_amount, updated_at = NOW(),
+           amount_basis = CASE x.rule WHEN 'recompute' THEN 'standard' WHEN 'delta' THEN 'raised_delta'
+                          ELSE c.amount_basis END
       FROM computed x LEFT JOIN later l ON l.case_id = x.id
      WHERE c.ctid = x.row_ctid
        AND x.new_amount <> x.old_amount
@@ -280,14 +299,19 @@ upd AS (
        -- programme it rescanned the first one's 45,000 rows for every case (84 s).
        AND (NOT %(guard)s
             OR c.id NOT IN (SELECT ch.case_id FROM assistance_caseamountchange ch WHERE ch.source_ref = %(ref)s))
- RETURNING c.*, x.old_amount AS raise_old_amount, COALESCE(l.since, %(on)s) AS raise_from
+ RETURNING c.*, x.old_amount AS raise_old_amount, COALESCE(l.since, %(on)s) AS raise_from, x.rule AS raise_rule,
+           x.standard AS raise_standard, x.old_standard AS raise_old_standard
 ),
 chg AS (
     -- created_by stays empty: the raise (source_ref) is the author and its record says who approved and applied it
     -- (the audit context too); a user per row cost a foreign-key check per case, a third of the commit
     INSERT INTO assistance_caseamountchange
-           (case_id, effective_from, old_amount, new_amount, reason, note, source_ref, created_at)
-    SELECT u.id, u.raise_from, u.raise_old_amount, u.monthly_amount, %(reason)s, %(note)s, %(ref)s, NOW()
+           (case_id, effective_from, old_amount, new_amount, reason, note, source_ref, created_at, basis)
+    SELECT u.id, u.raise_from, u.raise_old_amount, u.monthly_amount, %(reason)s, %(note)s, %(ref)s, NOW(),
+           jsonb_strip_nulls(jsonb_build_object(
+               'rule', u.raise_rule, 'raise', %(raise_id)s::bigint, 'standard', u.raise_standard,
+               'old_standard', u.raise_old_standard, 'income', u.monthly_income_per_capita,
+               'size', u.household_size, 'care_level', NULLIF(u.care_level, '')))
       FROM upd u
     RETURNING *
 ),
@@ -359,7 +383,12 @@ def _recompute(
 ) -> tuple[int, Decimal, Decimal, Decimal, dict[int, int]]:
     """One statement for all the raise's programmes: one plan, one context row."""
     on = raise_record.effective_from
-    args = recompute.params(programme_id=programmes[0].pk, on=on, districts=districts)
+    args = recompute.params(
+        programme_id=programmes[0].pk,
+        on=on,
+        districts=districts,
+        unknown_income_rule=raise_record.unknown_income_rule,
+    )
     # Last month that, without roster history, counts as paid at the old amount: the month before this one.
     last_unpaid = _first_of_month(_first_of_month(today) - dt.timedelta(days=1))
     args.update(
