@@ -23,6 +23,7 @@ from assistance.models import (
     StandardBand,
     WorkdayOverride,
 )
+from dalian_minzheng.core.admin import ReadOnlyAdmin
 
 
 @admin.register(Programme)
@@ -60,17 +61,6 @@ class StandardBandAdmin(admin.ModelAdmin):
 class WorkdayOverrideAdmin(admin.ModelAdmin):
     list_display = ["date", "is_workday", "note"]
     date_hierarchy = "date"
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Application)

@@ -10,6 +10,7 @@ urlpatterns = [
     path("applications/overdue/", views.overdue, name="overdue"),
     path("applications/<int:pk>/", views.application_detail, name="application_detail"),
     path("applications/<int:pk>/action/", views.application_action, name="application_action"),
+    *(path(f"applications/<int:pk>/{step}/", view, name=f"application_{step}") for step, view in views.STEPS.items()),
     path("applications/<int:pk>/visit/", views.application_visit, name="application_visit"),
     path("cases/", views.case_list, name="case_list"),
     path("cases/<int:pk>/", views.case_detail, name="case_detail"),

@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from assistance.petitions.models import Petition, PetitionStatus
 from assistance.petitions.services import _next_number
-from assistance.workdays import add_workdays
 from dalian_minzheng.accounts.models import User
+from dalian_minzheng.core.workdays import add_workdays
 from dalian_minzheng.people.models import Division, DivisionLevel
 
 RESOLVED_2018 = 327

@@ -11,10 +11,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from assistance.petitions.models import OPEN_STATUSES, Channel, Petition, PetitionStatus, Satisfaction
-from assistance.workdays import add_workdays
 from dalian_minzheng.accounts.models import Role
 from dalian_minzheng.accounts.policy import STAFF_WRITERS
 from dalian_minzheng.accounts.scope import can_see_division, require_write
+from dalian_minzheng.core.workdays import add_workdays
 from dalian_minzheng.people.models import Division, Person
 
 # The bureau's handling target for an allowance petition, in working days from receipt; a registering user may

@@ -1,7 +1,7 @@
 from django.contrib import admin
 
-from assistance.admin import ReadOnlyAdmin
 from assistance.raises.models import Raise, RaiseBackPay, RaiseStandard
+from dalian_minzheng.core.admin import ReadOnlyAdmin
 
 
 class RaiseStandardInline(admin.TabularInline):

@@ -3,20 +3,12 @@
 from django.contrib import admin
 
 from dalian_minzheng.audit.models import AccessEvent
+from dalian_minzheng.core.admin import ReadOnlyAdmin
 
 
 @admin.register(AccessEvent)
-class AccessEventAdmin(admin.ModelAdmin):
+class AccessEventAdmin(ReadOnlyAdmin):
     list_display = ("at", "kind", "user", "object_type", "object_id", "row_count", "ip_address")
     list_filter = ("kind",)
     search_fields = ("object_id", "user__username")
     date_hierarchy = "at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -9,8 +9,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from assistance import services, workdays
+from assistance import services
 from assistance.models import Application, Case, CaseReview, CaseStatus, CheckStatus, TimelineEvent
+from dalian_minzheng.core import workdays
 from tests.assistance.factories import make_application, make_case
 from tests.conftest import TEST_PASSWORD
 

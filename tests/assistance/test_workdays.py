@@ -6,8 +6,9 @@ import datetime as dt
 
 import pytest
 
-from assistance import services, workdays
+from assistance import services
 from assistance.models import WorkdayOverride
+from dalian_minzheng.core import workdays
 
 D = dt.date
 

@@ -2,6 +2,10 @@
 announced by the State Council) plus `WorkdayOverride` rows an admin edits for years the package does not know yet.
 
 For a year that neither knows, Monday–Friday are working days (and the admin is expected to add the holidays).
+
+Every register's deadlines come from here. The override table stays `assistance.WorkdayOverride` (read lazily
+below): it is audited, and pghistory's trigger ids and event table are derived from the app label, so moving its
+state into the kernel would drop and recreate the triggers and move the event history for no change in behaviour.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ ONE_DAY = dt.timedelta(days=1)
 
 
 def _overrides(start: dt.date, end: dt.date) -> dict[dt.date, bool]:
-    from assistance.models import WorkdayOverride
+    from assistance.models import WorkdayOverride  # late: the kernel loads before the apps (see the docstring)
 
     return dict(WorkdayOverride.objects.filter(date__range=(start, end)).values_list("date", "is_workday"))
 
