@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from assistance import forms, selectors, services
 from assistance.models import Application, NoticeStatus
+from assistance.services.common import DECISION_ROLES
 from assistance.views.applications import _render_application
 from assistance.views.common import CASEWORK, _errors
 from dalian_minzheng.accounts.policy import access
@@ -52,9 +53,14 @@ def _action(
     return redirect("assistance:application_detail", pk=pk)
 
 
-def _step(view):
-    """A workflow step: POST only, caseworkers and district admins, one application in the user's area."""
-    return require_POST(access(roles=CASEWORK, write_roles=CASEWORK, model=Application)(view))
+def _step(view=None, *, write_roles=CASEWORK):
+    """A workflow step: POST only, by `write_roles` (caseworkers and district admins; the decision steps the
+    district admin alone), on one application in the user's area."""
+
+    def wrap(view):
+        return require_POST(access(roles=CASEWORK, write_roles=write_roles, model=Application)(view))
+
+    return wrap(view) if view is not None else wrap
 
 
 @_step
@@ -175,7 +181,7 @@ def _approve(request, application: Application, data: dict) -> HttpResponse:
     return redirect("assistance:case_detail", pk=case.pk)
 
 
-@_step
+@_step(write_roles=DECISION_ROLES)
 def application_approve(request, pk: int):
     return _action(
         request,
@@ -187,7 +193,7 @@ def application_approve(request, pk: int):
     )
 
 
-@_step
+@_step(write_roles=DECISION_ROLES)
 def application_refuse(request, pk: int):
     return _action(
         request,
