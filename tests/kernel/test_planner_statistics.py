@@ -67,3 +67,37 @@ def test_changelists_and_the_case_list_answer_after_the_trap(client):
     response = client.get(reverse("assistance:case_list"))
     assert response.status_code == 200
     assert response.context["page"].count == 1
+
+
+@pytest.mark.django_db
+def test_a_raise_apply_leaves_the_planner_the_amount_changes_it_wrote(divisions, city_admin):
+    """The first raise takes the amount changes from empty to one per case; the report joins them to the cases. A
+    `CaseAmountChange ⋈ Case` select planned from the empty-table estimate ran for 44 minutes in an earlier run."""
+    from decimal import Decimal
+
+    from assistance.models import CaseAmountChange
+    from assistance.raises import services
+    from tests.raises import factories as f
+
+    progs = f.standards()
+    f.mixed_cases()
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE assistance_caseamountchange")  # analysed while (nearly) empty
+    on = f.month_start(0)
+    record = services.raise_create(
+        acting_user=city_admin,
+        title="2026年提标",
+        programmes=[progs["raise_urban_allowance"], progs["raise_rural_allowance"]],
+        districts=[],
+        components=["basic"],
+        method="increase_percent",
+        value=Decimal("8"),
+        rounding="up_yuan",
+        effective_from=on,
+    )
+    services.raise_approve(acting_user=city_admin, raise_record=record)
+    result = services.raise_apply(raise_id=record.pk, acting_user=city_admin, today=on)
+
+    assert result.cases_changed > 0
+    written = CaseAmountChange.objects.count()
+    assert _estimated_rows("SELECT * FROM assistance_caseamountchange") >= 0.9 * written
