@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from assistance.raises.models import Raise, RaiseBackPay, RaiseStandard
+from assistance.raises.models import OutlierRule, Raise, RaiseBackPay, RaiseOutlierAck, RaiseStandard
 from dalian_minzheng.core.admin import ReadOnlyAdmin
 
 
@@ -25,3 +25,15 @@ class RaiseBackPayAdmin(ReadOnlyAdmin):
     list_display = ["raise_record", "case", "division", "months", "amount", "paid_month"]
     list_filter = ["paid_month"]
     raw_id_fields = ["case", "roster"]
+
+
+@admin.register(OutlierRule)
+class OutlierRuleAdmin(admin.ModelAdmin):
+    """The raise preview's outlier thresholds: a rule table the city admin edits."""
+
+    list_display = ["effective_from", "case_factor", "district_above_percent", "district_below_percent", "note"]
+
+
+@admin.register(RaiseOutlierAck)
+class RaiseOutlierAckAdmin(ReadOnlyAdmin):
+    list_display = ["raise_record", "group", "acknowledged_by", "acknowledged_at"]

@@ -245,3 +245,71 @@ class RaiseBackPay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id}: {self.amount}"
+
+
+@audited
+class OutlierRule(models.Model):
+    """When a raise's preview flags a change as an outlier that a second city admin must acknowledge (issue 12).
+    The rule in force for a raise is the latest row effective on or before the raise's date; without one, the
+    defaults below."""
+
+    effective_from = models.DateField(_("effective from"))
+    case_factor = models.DecimalField(
+        _("case factor"),
+        max_digits=6,
+        decimal_places=2,
+        default=Decimal("2"),
+        help_text=_("A case is an outlier when its change exceeds this many times what the raise implies for it."),
+    )
+    district_above_percent = models.DecimalField(
+        _("district band above (%)"),
+        max_digits=6,
+        decimal_places=2,
+        default=Decimal("10"),
+        help_text=_("A district's total change more than this percentage above what the raise implies is flagged."),
+    )
+    district_below_percent = models.DecimalField(
+        _("district band below (%)"),
+        max_digits=6,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_("A district's total change more than this percentage below what the raise implies is flagged; "
+                    "empty: not checked."),
+    )  # fmt: skip
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("outlier rule")
+        verbose_name_plural = _("outlier rules")
+        ordering = ["-effective_from"]
+        constraints = [models.UniqueConstraint(fields=["effective_from"], name="outlier_rule_once_per_date")]
+
+    def __str__(self) -> str:
+        return f"{self.effective_from}: ×{self.case_factor}"
+
+
+@audited
+class RaiseOutlierAck(models.Model):
+    """A second city admin's acknowledgement of one outlier group of a draft raise. `fingerprint` is the group's
+    content (its cases and amounts, the raise's figures) when acknowledged: a group that changed since needs a new
+    acknowledgement."""
+
+    raise_record = models.ForeignKey(Raise, on_delete=models.CASCADE, related_name="outlier_acks")
+    group = models.CharField(_("outlier group"), max_length=80)
+    fingerprint = models.CharField(max_length=64)
+    summary = models.JSONField(_("summary"), default=dict)
+    note = models.TextField(_("note"))
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("acknowledged by"), on_delete=models.PROTECT, related_name="+"
+    )
+    acknowledged_at = models.DateTimeField(_("acknowledged at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("outlier acknowledgement")
+        verbose_name_plural = _("outlier acknowledgements")
+        ordering = ["raise_record_id", "group"]
+        constraints = [models.UniqueConstraint(fields=["raise_record", "group"], name="raise_outlier_ack_once")]
+
+    def __str__(self) -> str:
+        return f"{self.raise_record_id} {self.group}"

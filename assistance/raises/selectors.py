@@ -15,7 +15,7 @@ from django.db import connection
 from django.http import Http404
 
 from assistance.models import CaseStatus, Programme, Standard
-from assistance.raises import planning, recompute
+from assistance.raises import outliers, planning, recompute
 from assistance.raises.models import Raise, RaiseBackPay, RaiseStatus
 from dalian_minzheng.accounts.scope import scope_prefix
 from dalian_minzheng.people.idnumbers import mask
@@ -59,6 +59,8 @@ class Preview:
     plan: planning.Plan
     on: dt.date
     case_amounts: dict[int, tuple[Decimal, Decimal]] = field(default_factory=dict)
+    # the change next to what the raise implies, and the outliers to acknowledge (outliers.py)
+    check: outliers.Check | None = None
 
     @property
     def cases(self) -> int:
@@ -118,7 +120,9 @@ def _districts() -> dict[str, str]:
     return dict(Division.objects.filter(level=DivisionLevel.DISTRICT).values_list("code", "name"))
 
 
-def raise_preview(*, user, raise_record: Raise, top: int = 20, with_case_amounts: bool = False) -> Preview:
+def raise_preview(
+    *, user, raise_record: Raise, top: int = 20, with_case_amounts: bool = False, with_check: bool = False
+) -> Preview:
     """What applying the raise would do, computed by the same SQL as the apply, with the planned standards passed
     in rather than inserted. For an applied raise, use `raise_report` (the recorded changes)."""
     prefix = scope_prefix(user)
@@ -138,6 +142,7 @@ def raise_preview(*, user, raise_record: Raise, top: int = 20, with_case_amounts
                     s.base_programme_id,
                     s.multiplier,
                     s.linked,
+                    s.income_below,
                 )
                 for s in raise_record.planned_standards.select_related("programme")
             ],
@@ -190,7 +195,8 @@ def raise_preview(*, user, raise_record: Raise, top: int = 20, with_case_amounts
                 amounts.update({cid: (old, new) for cid, old, new in cursor.fetchall()})
     top_cases.sort(key=lambda c: (-c["difference"], c["case_id"]))
     excluded = _excluded(plan.programme_ids, districts, like)
-    return Preview(rows, top_cases[:top], excluded, plan, on, amounts)
+    check = outliers.check(raise_record, plan.standards, prefix=prefix) if with_check else None
+    return Preview(rows, top_cases[:top], excluded, plan, on, amounts, check)
 
 
 def _excluded(programme_ids: list[int], districts: list[str], like: str) -> dict[str, int]:

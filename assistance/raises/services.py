@@ -31,12 +31,13 @@ from assistance.models import (
     Standard,
     StandardBand,
 )
-from assistance.raises import planning, recompute
+from assistance.raises import outliers, planning, recompute
 from assistance.raises.models import (
     Component,
     Raise,
     RaiseBackPay,
     RaiseMethod,
+    RaiseOutlierAck,
     RaiseStandard,
     RaiseStatus,
     Rounding,
@@ -171,6 +172,8 @@ def raise_update(
     )
     for name, val in fields.items():
         setattr(locked, name, val)
+    # acknowledged outliers were of the raise as it was (their fingerprints would not match anyway)
+    locked.outlier_acks.all().delete()
     locked.note = note or ""
     locked.save()
     locked.programmes.set(programmes)
@@ -190,6 +193,12 @@ def raise_approve(*, acting_user, raise_record: Raise) -> Raise:
         raise ValidationError(result.problems)
     if not result.standards:
         raise ValidationError(_("This raise changes no standard."))
+    pending = outliers.check(locked, result.standards).pending
+    if pending:
+        raise ValidationError(
+            [_("Outliers not acknowledged by a second city administrator: %(groups)s.")
+             % {"groups": "、".join(_group_label(g) for g in pending)}]
+        )  # fmt: skip
     RaiseStandard.objects.bulk_create(
         [
             RaiseStandard(
@@ -213,6 +222,41 @@ def raise_approve(*, acting_user, raise_record: Raise) -> Raise:
     locked.last_error = ""
     locked.save(update_fields=["status", "approved_by", "approved_at", "last_error"])
     return locked
+
+
+def _group_label(group: outliers.Group) -> str:
+    what = _("case changes") if group.kind == "cases" else _("district total")
+    return f"{group.cell.district_name} · {group.cell.programme_name} · {what}"
+
+
+def raise_acknowledge_outliers(*, acting_user, raise_record: Raise, group: str, note: str) -> RaiseOutlierAck:
+    """A second city admin's explicit acknowledgement of one outlier group of a draft raise (issue 12). Not the admin
+    who created the raise; the group must be in the preview as it stands now, and the acknowledgement holds for that
+    content only (its fingerprint): an edit of the raise or a change of the cases needs a new one."""
+    _require_city_admin(acting_user)
+    note = (note or "").strip()
+    with transaction.atomic():
+        locked = Raise.objects.select_for_update().get(pk=raise_record.pk)
+        if locked.status != RaiseStatus.DRAFT:
+            raise ValidationError(_("Only the outliers of a draft can be acknowledged."))
+        if locked.created_by_id == acting_user.pk:
+            raise PermissionDenied(_("Outliers are acknowledged by a second city administrator, not by the one who "
+                                     "created the raise."))  # fmt: skip
+        if not note:
+            raise ValidationError({"note": [_("Say why these figures are right.")]})
+        found = {g.key: g for g in outliers.check(locked, planning.plan(locked).standards).groups}.get(group)
+        if found is None:
+            raise ValidationError(_("This outlier group is no longer in the preview; reload it."))
+        summary = {"kind": found.kind, "programme": found.cell.programme_id, "district": found.cell.district,
+                   "cases": found.cell.outlier_count, "change": str(found.cell.change),
+                   "implied": str(found.cell.implied), "outlier_change": str(found.cell.outlier_change)}  # fmt: skip
+        ack, _created = RaiseOutlierAck.objects.update_or_create(
+            raise_record=locked,
+            group=group,
+            defaults={"fingerprint": found.fingerprint, "summary": summary, "note": note[:2000],
+                      "acknowledged_by": acting_user},
+        )  # fmt: skip
+    return ack
 
 
 @transaction.atomic

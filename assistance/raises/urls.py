@@ -13,6 +13,7 @@ urlpatterns = [
     path("<int:pk>/apply/", views.raise_apply, name="apply"),
     path("<int:pk>/progress/", views.raise_progress, name="progress"),
     path("<int:pk>/preview/", views.raise_preview, name="preview"),
+    path("<int:pk>/preview/acknowledge/", views.raise_acknowledge, name="acknowledge"),
     path("<int:pk>/preview.xlsx", views.raise_preview_export, name="preview_export"),
     path("<int:pk>/report/", views.raise_report, name="report"),
     path("<int:pk>/report.xlsx", views.raise_report_export, name="report_export"),

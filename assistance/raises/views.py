@@ -7,7 +7,7 @@ import io
 from decimal import Decimal
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -185,8 +185,37 @@ def raise_preview(request, pk: int):
     raise_record = selectors.raise_get(user=request.user, pk=pk)
     if raise_record.status == RaiseStatus.APPLIED:
         return redirect("raises:report", pk=pk)
-    preview = selectors.raise_preview(user=request.user, raise_record=raise_record)
-    return render(request, "raises/raise_preview.html", {"raise_record": raise_record, "preview": preview})
+    preview = selectors.raise_preview(user=request.user, raise_record=raise_record, with_check=True)
+    can_acknowledge = (
+        _can_write(request.user)
+        and raise_record.status == RaiseStatus.DRAFT
+        and raise_record.created_by_id != request.user.pk
+    )
+    return render(
+        request,
+        "raises/raise_preview.html",
+        {"raise_record": raise_record, "preview": preview, "can_acknowledge": can_acknowledge},
+    )
+
+
+@access(roles=CITY, write_roles=CITY, sample_kwargs=_sample_raise)
+@require_POST
+def raise_acknowledge(request, pk: int):
+    """A second city admin acknowledges one outlier group of the preview."""
+    raise_record = selectors.raise_get(user=request.user, pk=pk)
+    try:
+        services.raise_acknowledge_outliers(
+            acting_user=request.user,
+            raise_record=raise_record,
+            group=request.POST.get("group", ""),
+            note=request.POST.get("note", ""),
+        )
+    except (ValidationError, PermissionDenied) as exc:
+        for message in exc.messages if isinstance(exc, ValidationError) else [str(exc)]:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("The outlier group was acknowledged."))
+    return redirect("raises:preview", pk=pk)
 
 
 def _xlsx_response(request, *, raise_record, sheets: list[tuple[str, list[str], list[list]]], name: str):

@@ -179,3 +179,15 @@ def mixed_cases() -> list:
             # an amount that was corrected by hand: the raise recomputes it from the standard anyway
             cases.append(make_case(community, household_size=2, income="500", amount=Decimal("1.00")))
     return cases
+
+
+def tolerate_outliers():
+    """An outlier rule no change of `mixed_cases` exceeds (its hand-corrected amount jumps to the standard): for the
+    tests of the recomputation itself, which approve raises without a second admin. The guard has its own tests
+    (tests/raises/test_outliers.py)."""
+    from assistance.raises.models import OutlierRule
+
+    return OutlierRule.objects.create(
+        effective_from=dt.date(2000, 1, 1), case_factor=Decimal("1000"), district_above_percent=Decimal("9999"),
+        note="tests of the recomputation",
+    )  # fmt: skip

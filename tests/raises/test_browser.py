@@ -15,6 +15,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.worker, pytest.mark.django_db(tra
 def test_city_admin_raises_the_allowance_end_to_end(page, login, city_admin, celery_worker_process, divisions):
     progs = f.standards()
     f.mixed_cases()
+    f.tolerate_outliers()
     celery_worker_process()
     login(city_admin)
     page.goto("/assistance/raises/")

@@ -58,6 +58,7 @@ def _raise(
 def data(divisions):
     progs = f.standards()
     cases = f.mixed_cases()
+    f.tolerate_outliers()
     return progs, cases
 
 

@@ -23,6 +23,7 @@ pytestmark = pytest.mark.django_db
 def data(divisions):
     progs = f.standards()
     f.mixed_cases()
+    f.tolerate_outliers()
     return progs
 
 

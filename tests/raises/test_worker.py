@@ -61,6 +61,7 @@ def _amounts() -> dict[int, Decimal]:
 def data(divisions):
     progs = f.standards()
     f.mixed_cases()
+    f.tolerate_outliers()
     return progs
 
 
