@@ -162,6 +162,8 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # 413 for an over-limit body before CsrfViewMiddleware (the first to read request.POST) reads any of it
+    "dalian_minzheng.core.bodylimit.BodyLimitMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -264,6 +266,25 @@ MEDIA_URL = "/media/"  # never served publicly: uploads and exports are streamed
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 SPREADSHEET_MAX_UPLOAD_BYTES = _env_int("SPREADSHEET_MAX_UPLOAD_BYTES", 50 * 1024 * 1024)
+# What an xlsx may unpack to before any reader sees it (dalian_minzheng/spreadsheets/limits.py): the zip bomb and
+# XFD1048576 attacks of issue 13. 100× follows Apache POI's minimum inflate ratio of 0.01.
+SPREADSHEET_MAX_UNPACKED_BYTES = _env_int("SPREADSHEET_MAX_UNPACKED_BYTES", 512 * 1024 * 1024)
+SPREADSHEET_MAX_MEMBER_BYTES = _env_int("SPREADSHEET_MAX_MEMBER_BYTES", 512 * 1024 * 1024)
+SPREADSHEET_MAX_COMPRESSION_RATIO = _env_int("SPREADSHEET_MAX_COMPRESSION_RATIO", 100)
+SPREADSHEET_MAX_ZIP_MEMBERS = _env_int("SPREADSHEET_MAX_ZIP_MEMBERS", 2000)
+SPREADSHEET_MAX_ROWS = _env_int("SPREADSHEET_MAX_ROWS", 1_048_576)
+SPREADSHEET_MAX_COLUMNS = _env_int("SPREADSHEET_MAX_COLUMNS", 512)
+SPREADSHEET_MAX_CELLS = _env_int("SPREADSHEET_MAX_CELLS", 20_000_000)
+# The upload page's first look at a file runs in a forked child under these limits (spreadsheets/sandbox.py):
+# memory beyond what the web process already maps, CPU seconds, and wall-clock seconds before the child is killed.
+SPREADSHEET_PARSE_MEMORY_BYTES = _env_int("SPREADSHEET_PARSE_MEMORY_BYTES", 2 * 1024 * 1024 * 1024)
+SPREADSHEET_PARSE_CPU_SECONDS = _env_int("SPREADSHEET_PARSE_CPU_SECONDS", 60)
+SPREADSHEET_PARSE_WALL_SECONDS = _env_int("SPREADSHEET_PARSE_WALL_SECONDS", 90)
+# Request bodies over these sizes get 413 before a byte of them is read (dalian_minzheng/core/bodylimit.py):
+# signed-in users may upload a spreadsheet (plus the multipart envelope); anonymous requests (the login page, the
+# public pages) are small forms. Views that take more or less say so with @body_limit (the department API).
+REQUEST_MAX_BODY_BYTES = _env_int("REQUEST_MAX_BODY_BYTES", SPREADSHEET_MAX_UPLOAD_BYTES + 1024 * 1024)
+ANONYMOUS_MAX_BODY_BYTES = _env_int("ANONYMOUS_MAX_BODY_BYTES", 64 * 1024)
 
 # Demo accounts are created by `make run` only when this is on; never in production.
 DEMO_DATA = _env_bool("DEMO_DATA", False)

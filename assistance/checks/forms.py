@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from assistance.checks.models import DataItem, Department, FindingActionKind
+from dalian_minzheng.spreadsheets import limits
 
 MAX_SCAN_BYTES = 10 * 1024 * 1024
 SCAN_TYPES = (".pdf", ".jpg", ".jpeg", ".png")
@@ -74,6 +75,15 @@ class DeliveryUploadForm(forms.Form):
     delivery_ref = forms.CharField(label=_("Delivery id"), max_length=64)
     as_of = forms.DateField(label=_("Data as of"), widget=forms.DateInput(attrs={"type": "date"}))
     file = forms.FileField(label=_("File (.csv or .xlsx)"))
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        # The zip bomb and sheet-dimension limits of the import pages, before calamine sees the file (issue 13).
+        try:
+            limits.check_upload(upload)
+        except limits.LimitExceeded as exc:
+            raise forms.ValidationError(str(exc)) from None
+        return upload
 
 
 class TokenForm(forms.Form):

@@ -21,6 +21,7 @@ from dalian_minzheng.accounts.models import Role
 from dalian_minzheng.accounts.policy import ADMINS, ALL_ROLES, CITY, STAFF_WRITERS, access
 from dalian_minzheng.audit.models import AccessKind
 from dalian_minzheng.audit.services import record_access
+from dalian_minzheng.core.bodylimit import body_limit
 
 ADMIN_READERS = ADMINS | {Role.AUDITOR}
 API_MAX_BYTES = getattr(settings, "CHECKS_API_MAX_BYTES", 5 * 1024 * 1024)
@@ -350,6 +351,7 @@ def _api_error(status: int, message: str, errors: list | None = None) -> JsonRes
     return response
 
 
+@body_limit(API_MAX_BYTES)  # a token, not a session: its own limit (checked again below, for other servers)
 @csrf_exempt
 @access(public=True)
 def api_deliveries(request):

@@ -25,6 +25,8 @@ from charset_normalizer import from_bytes
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from dalian_minzheng.spreadsheets import limits
+
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
 HEADER_SEARCH_ROWS = 20  # a header further down than this is not a header
@@ -32,6 +34,10 @@ HEADER_SEARCH_ROWS = 20  # a header further down than this is not a header
 
 class SpreadsheetError(Exception):
     """The file as a whole cannot be used; the message is for the user."""
+
+
+class UnreadableFile(SpreadsheetError):
+    """The file itself cannot be read (damaged, protected, over a limit of limits.py): it is not kept."""
 
 
 @dataclass
@@ -177,12 +183,25 @@ def _calamine_rows(sheet: python_calamine.CalamineSheet) -> Iterator[tuple[int, 
 
 
 def open_sheets(path: Path, original_name: str = "") -> list[Sheet]:
-    """All visible sheets of the file, each with a lazy row iterator."""
-    path = Path(path)
+    """All visible sheets of the file, each with a lazy row iterator. An xlsx is checked against the limits of
+    limits.py (zip bomb, sheet dimensions) before calamine sees it."""
+    try:
+        return _open_sheets(Path(path), original_name)
+    except UnreadableFile:
+        raise
+    except SpreadsheetError as exc:
+        raise UnreadableFile(str(exc)) from exc
+    except limits.LimitExceeded as exc:
+        raise UnreadableFile(str(exc)) from None
+
+
+def _open_sheets(path: Path, original_name: str) -> list[Sheet]:
     check_size(path.stat().st_size)
     fmt = detect_format(path, original_name)
     if fmt == "csv":
         return _csv_sheet(path)
+    if fmt == "xlsx":
+        limits.check_xlsx(path)
     try:
         workbook = python_calamine.CalamineWorkbook.from_path(str(path))
     except python_calamine.PasswordError:

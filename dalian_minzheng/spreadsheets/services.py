@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from dalian_minzheng.accounts.models import Role
 from dalian_minzheng.accounts.scope import require_write
-from dalian_minzheng.spreadsheets import engine, reading
+from dalian_minzheng.spreadsheets import engine, reading, sandbox
 from dalian_minzheng.spreadsheets.models import ImportJob, ImportStatus
 from dalian_minzheng.spreadsheets.registry import get_kind
 
@@ -52,11 +52,16 @@ def import_job_inspect(*, job: ImportJob, sheet_name: str | None = None) -> Impo
 
     if sheet_name is not None:
         job.sheet_name = sheet_name
+    if not job.file:
+        return job  # removed when it could not be read: the job keeps its failure message
     try:
-        prepared, rows = engine.preview(Path(job.file.path), get_kind(job.kind), job.original_name, job.sheet_name)
+        # In a limited child process: a file is never parsed by the web process itself (issue 13).
+        prepared, rows = sandbox.preview(Path(job.file.path), job.kind, job.original_name, job.sheet_name)
     except reading.SpreadsheetError as exc:
         job.status = ImportStatus.FAILED
         job.error_message = str(exc)
+        if isinstance(exc, reading.UnreadableFile):
+            job.file.delete(save=False)  # a file that cannot be read is not kept (it may be an attack)
         job.save()
         return job
     job.sheet_name = prepared.sheet_name

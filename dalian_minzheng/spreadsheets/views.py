@@ -131,6 +131,8 @@ def import_errors_xlsx(request, pk: int):
 def import_file(request, pk: int):
     """The uploaded file as it was received (kept with the job)."""
     job = selectors.import_job_get(user=request.user, pk=pk)
+    if not job.file:
+        raise Http404  # an unreadable file is not kept
     return FileResponse(job.file.open("rb"), as_attachment=True, filename=job.original_name)
 
 
