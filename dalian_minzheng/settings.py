@@ -5,6 +5,7 @@ Without DATABASE_URL / REDIS_URL an embedded PostgreSQL and Redis under var/ are
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -139,6 +140,9 @@ INSTALLED_APPS = [
     "pgtrigger",
     "pghistory",
     "pghistory.admin",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     # shared kernel
     "dalian_minzheng.core",
     "dalian_minzheng.people",
@@ -166,11 +170,16 @@ MIDDLEWARE = [
     "dalian_minzheng.core.bodylimit.BodyLimitMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "dalian_minzheng.accounts.middleware.IdleTimeoutMiddleware",
+    "dalian_minzheng.accounts.middleware.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     # attaches the acting user and URL to every audit row written during the request
     "pghistory.middleware.HistoryMiddleware",
+    # turns a refused login of a locked-out account into the lockout page (last, as django-axes asks)
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "dalian_minzheng.urls"
@@ -236,10 +245,32 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "dalian_minzheng.accounts.validators.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# The lockout check (django-axes) comes before the password check.
+AUTHENTICATION_BACKENDS = [
+    "dalian_minzheng.accounts.backends.LockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Lockout after AXES_FAILURE_LIMIT wrong passwords for one user name from one address, for AXES_COOLOFF_MINUTES.
+# Counted per pair, so nobody can lock a colleague out from another machine by typing their user name.
+AXES_FAILURE_LIMIT = _env_int("AXES_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=_env_int("AXES_COOLOFF_MINUTES", 30, minimum=1))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "dalian_minzheng.accounts.views.lockout"
+AXES_VERBOSE = False
+# Logins are access events already (accounts/signals.py); axes keeps only the failure counts.
+AXES_DISABLE_ACCESS_LOG = True
+# Besides the absolute SESSION_COOKIE_AGE: logged out after this many seconds without a request (0: never).
+SESSION_IDLE_TIMEOUT = _env_int("SESSION_IDLE_TIMEOUT", 30 * 60)
+# One-time codes (TOTP) for city admins: optional, or compulsory with OTP_REQUIRED_FOR_CITY_ADMINS=true.
+OTP_REQUIRED_FOR_CITY_ADMINS = _env_bool("OTP_REQUIRED_FOR_CITY_ADMINS", False)
+OTP_TOTP_ISSUER = "Dalian Civil Affairs Portal"
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 # ---------------------------------------------------------------- i18n
 LANGUAGE_CODE = "zh-hans"

@@ -9,6 +9,8 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Users and roles")
 
     def ready(self):
+        from dalian_minzheng.accounts import signals  # noqa: F401 - connects the login, failure and logout events
+
         post_migrate.connect(_sync_city_admin_group, dispatch_uid="accounts.sync_city_admin_group")
 
 
