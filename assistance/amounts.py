@@ -98,3 +98,47 @@ def banded(
     if band is None:
         return Decimal("0.00")
     return fixed_per_person(amount=band.amount, persons=household_size)
+
+
+def explain(
+    *,
+    programme: Programme,
+    district_code: str,
+    on: dt.date,
+    household_size: int,
+    income_per_capita: Decimal | None,
+    care_level: str = "",
+) -> dict:
+    """The figures `monthly_amount` computes from, for CaseAmountChange.basis: the case page says what the amount
+    rests on (standard, income, size, band, care level). JSON-ready (amounts as strings)."""
+    basis: dict = {
+        "rule": "standard",
+        "calculation": programme.calculation,
+        "size": household_size,
+        "income": None if income_per_capita is None else str(income_per_capita),
+        "on": on.isoformat(),
+    }
+    if programme.calculation == CalculationMethod.BANDED:
+        bands = StandardBand.objects.filter(programme=programme, effective_from__lte=on).filter(
+            Q(division_id=district_code) | Q(division__isnull=True)
+        )
+        latest = bands.order_by("division_id", "-effective_from").values("division_id", "effective_from").first()
+        if latest is not None and income_per_capita is not None:
+            band = (
+                bands.filter(division_id=latest["division_id"], effective_from=latest["effective_from"],
+                             income_below__gt=Decimal(income_per_capita))
+                .order_by("income_below")
+                .first()
+            )  # fmt: skip
+            if band is not None:
+                basis["band"] = {"income_below": str(band.income_below), "amount": str(band.amount)}
+        return basis
+    base = standard_for(programme=programme, district_code=district_code, on=on)
+    if base is not None:
+        basis.update(standard=str(base.amount), standard_id=base.pk, standard_from=base.effective_from.isoformat())
+    if care_level and programme.calculation != CalculationMethod.TOP_UP:
+        care = standard_for(programme=programme, district_code=district_code, on=on, care_level=care_level)
+        basis["care_level"] = care_level
+        if care is not None:
+            basis["care_amount"] = str(care.amount)
+    return basis

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.core.cache import cache
 from django.db import connection
@@ -510,3 +511,73 @@ def can_build_roster(*, user, district_code: str) -> bool:
     return can_see_division(user, district_code) and (
         user.is_superuser or user.role in ("district_admin", "city_admin")
     )
+
+
+# --- what a case's amount rests on (issue 12) -------------------------------------------------------------------
+
+
+def _d(value) -> Decimal | None:
+    # JSON numbers lose their scale (1060.0): amounts are shown to the fen
+    return None if value in (None, "") else Decimal(str(value)).quantize(Decimal("0.01"))
+
+
+def case_amount_basis(*, case: Case, history) -> dict:
+    """What the case's current amount rests on, for the case page: the amount change that set it (the latest one
+    whose new amount is the current amount), its figures (CaseAmountChange.basis: standard, income, size, band, care
+    level), the formula, and the raise, review or decision behind it."""
+    from django.utils.translation import gettext as _
+
+    from assistance.models import AmountChangeReason, CareLevel
+
+    change = next((c for c in reversed(list(history)) if c.new_amount == case.monthly_amount), None)
+    basis = dict(change.basis or {}) if change is not None else {}
+    rule = basis.get("rule", "")
+    size = basis.get("size", case.household_size)
+    income = _d(basis.get("income"))
+    standard, old_standard = _d(basis.get("standard")), _d(basis.get("old_standard"))
+    yuan = _("yuan")
+    items: list[tuple[str, str]] = [(_("Amount basis"), case.get_amount_basis_display())]
+    if change is not None:
+        items.append((_("Set by"), change.get_reason_display()))
+    source = None
+    if change is not None and change.reason == AmountChangeReason.RAISE and basis.get("raise"):
+        from assistance.raises.models import Raise
+
+        source = Raise.objects.filter(pk=basis["raise"]).values("pk", "title").first()
+    if standard is not None:
+        items.append((_("Standard"), f"{standard} {yuan}"))
+    if old_standard is not None:
+        items.append((_("Standard before the raise"), f"{old_standard} {yuan}"))
+    band = basis.get("band")
+    if band:
+        items.append((_("Band"), _("income per person below %(below)s: %(amount)s yuan per person")
+                      % {"below": band["income_below"], "amount": band["amount"]}))  # fmt: skip
+    if rule != "stop":
+        items.append((_("Monthly income per person"), f"{income} {yuan}" if income is not None
+                      else _("unknown (not recorded)")))  # fmt: skip
+        items.append((_("Household size"), str(size)))
+    care_level = basis.get("care_level") or case.care_level
+    if care_level:
+        items.append((_("Care level"), CareLevel(care_level).label))
+    if basis.get("care_amount"):
+        items.append((_("Care amount"), f"{basis['care_amount']} {yuan}"))
+    formula = ""
+    amount = case.monthly_amount
+    if rule in ("standard", "recompute") and standard is not None:
+        calc = basis.get("calculation") or case.programme.calculation
+        if calc == "top_up" and income is not None:
+            formula = f"({standard} − {income}) × {size} = {amount}"
+        elif calc != "top_up":
+            care = f" + {basis['care_amount']} × {size}" if basis.get("care_amount") else ""
+            formula = f"{standard} × {size}{care} = {amount}"
+    elif rule in ("standard", "recompute") and band:
+        formula = f"{band['amount']} × {size} = {amount}"
+    elif rule == "delta" and standard is not None and old_standard is not None and change.old_amount is not None:
+        formula = f"{change.old_amount} + ({standard} − {old_standard}) × {size} = {amount}"
+    elif rule == "import":
+        formula = _("the amount paid before the import, as the district's spreadsheet gave it")
+    elif rule == "keep":
+        formula = _("the imported amount, kept: the raise recomputes only cases whose income is known")
+    elif rule == "decision":
+        formula = _("the amount entered in the decision")
+    return {"change": change, "items": items, "formula": formula, "raise": source}

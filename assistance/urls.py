@@ -19,6 +19,8 @@ urlpatterns = [
     path("standards/", views.standard_list, name="standard_list"),
     path("workdays/", views.workday_list, name="workday_list"),
     path("rosters/", views.roster_list, name="roster_list"),
+    path("rosters/reconciliation/", views.roster_reconciliation, name="roster_reconciliation"),
+    path("rosters/reconciliation.xlsx", views.roster_reconciliation_export, name="roster_reconciliation_export"),
     path("rosters/<int:pk>/", views.roster_detail, name="roster_detail"),
     path("rosters/<int:pk>/export/", views.roster_export, name="roster_export"),
 ]

@@ -38,6 +38,8 @@ def case_change_amount(
     note: str = "",
     acting_user=None,
     source_ref: str = "",
+    basis: dict | None = None,
+    amount_basis: str | None = None,
 ) -> CaseAmountChange | None:
     """Record an amount change with its reason; with a source_ref, applying the same source twice does nothing."""
     case = Case.objects.select_for_update().select_related("application").get(pk=case_id)
@@ -54,9 +56,14 @@ def case_change_amount(
         note=note,
         source_ref=source_ref,
         created_by=acting_user,
+        basis=basis if basis is not None else {"rule": "decision"},
     )
     case.monthly_amount = new_amount
-    case.save(update_fields=["monthly_amount", "updated_at"])
+    fields = ["monthly_amount", "updated_at"]
+    if amount_basis:  # computed from a known income: no longer the imported amount
+        case.amount_basis = amount_basis
+        fields.append("amount_basis")
+    case.save(update_fields=fields)
     _event(
         case.application,
         EventKind.AMOUNT,

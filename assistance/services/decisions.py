@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from assistance import notifications
+from assistance import amounts, notifications
 from assistance.models import (
     AmountChangeReason,
     Application,
@@ -64,7 +64,16 @@ def application_approve(
         )
     decided_on = decided_on or timezone.localdate()
     size = application.household_size or current_household_size(application.household_id) or 1
+    basis = {"rule": "decision", "size": size}
     if amount is None:
+        basis = amounts.explain(
+            programme=application.programme,
+            district_code=application.division_id[:6],
+            on=decided_on,
+            household_size=size,
+            income_per_capita=application.monthly_income_per_capita or Decimal("0"),
+            care_level=application.care_level,
+        )
         try:
             amount = calculate_amount(
                 programme=application.programme,
@@ -111,6 +120,7 @@ def application_approve(
         reason=AmountChangeReason.APPROVAL,
         note=_("approved on %(date)s") % {"date": decided_on},
         created_by=acting_user,
+        basis={**basis, "decision": "approval", "decided_on": decided_on.isoformat()},
     )
     _event(
         application,

@@ -12,7 +12,9 @@ from django.utils.translation import gettext as _
 
 from assistance import amounts, notifications
 from assistance.models import (
+    AmountBasis,
     AmountChangeReason,
+    CalculationMethod,
     Case,
     CaseAmountChange,
     CaseReview,
@@ -66,8 +68,23 @@ def case_decide_review(
     old_amount = case.monthly_amount
     if new_amount is not None:
         new_amount = amounts.round_fen(Decimal(new_amount))  # "600" typed is 600.00 in the notice and history
+    basis = None
     if outcome in (ReviewOutcome.RAISE, ReviewOutcome.REDUCE):
+        if new_amount is None and income is None and case.programme.calculation != CalculationMethod.FIXED_PER_PERSON:
+            # an imported case whose income was never recorded: computing from it would read it as 0 (issue 12)
+            raise ValidationError(
+                _("The household's income is not recorded (imported case): enter the income or the new amount."),
+                code="income",
+            )
         if new_amount is None:
+            basis = amounts.explain(
+                programme=case.programme,
+                district_code=case.division_id[:6],
+                on=next_month,
+                household_size=size,
+                income_per_capita=income,
+                care_level=case.care_level,
+            )
             try:
                 new_amount = calculate_amount(
                     programme=case.programme,
@@ -117,6 +134,10 @@ def case_decide_review(
             effective_from=next_month,
             reason=AmountChangeReason.REVIEW,
             note=reason,
+            basis={**(basis or {"rule": "decision", "size": size,
+                                 "income": None if income is None else str(income)}),
+                   "review": review.pk, "decided_on": decided_on.isoformat()},
+            amount_basis=AmountBasis.STANDARD if basis else None,
         )
     elif outcome == ReviewOutcome.STOP:
         CaseAmountChange.objects.create(
@@ -127,6 +148,7 @@ def case_decide_review(
             reason=AmountChangeReason.STOP,
             note=reason,
             created_by=acting_user,
+            basis={"rule": "stop", "review": review.pk, "decided_on": decided_on.isoformat()},
         )
     # The text is the city's (NotificationText, edited in the admin); the filled-in notice is kept on the review.
     notification = notifications.render(

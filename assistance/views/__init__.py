@@ -29,7 +29,13 @@ from assistance.views.applications import (
 )
 from assistance.views.cases import case_detail, case_list, review_detail, review_list
 from assistance.views.common import DeferredJoinPaginator
-from assistance.views.rosters import roster_detail, roster_export, roster_list
+from assistance.views.rosters import (
+    roster_detail,
+    roster_export,
+    roster_list,
+    roster_reconciliation,
+    roster_reconciliation_export,
+)
 from assistance.views.standards import standard_list, workday_list
 
 __all__ = [
@@ -60,6 +66,8 @@ __all__ = [
     "roster_detail",
     "roster_export",
     "roster_list",
+    "roster_reconciliation",
+    "roster_reconciliation_export",
     "standard_list",
     "workday_list",
 ]

@@ -69,11 +69,13 @@ def case_detail(request, pk: int):
         else:
             messages.success(request, _("Saved."))
             return redirect("assistance:case_detail", pk=pk)
+    amounts = list(selectors.case_amount_history(case=case))
     context = {
         "case": case,
         "application": case.application,
         "timeline": selectors.application_timeline(application=case.application),
-        "amounts": selectors.case_amount_history(case=case),
+        "amounts": amounts,
+        "amount_basis": selectors.case_amount_basis(case=case, history=amounts),
         "reviews": selectors.case_reviews(case=case),
         "payments": case.payments.order_by("-month")[:24],
         "reason_form": form,

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from decimal import Decimal
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
@@ -16,6 +17,7 @@ from assistance import forms, selectors, services, tasks
 from assistance.models import (
     PaymentRoster,
 )
+from assistance.services.rosters import neutralise
 from assistance.views.common import (
     _page,
 )
@@ -88,3 +90,90 @@ def roster_export(request, pk: int):
     )
     response["Content-Disposition"] = f'attachment; filename="roster-{roster.district_id}-{roster.month:%Y-%m}.xlsx"'
     return response
+
+
+# --- reconciliation (issue 12) ----------------------------------------------------------------------------------
+
+
+def _reconciliation_params(request):
+    from assistance import reconciliation
+
+    districts = reconciliation.districts_for(user=request.user)
+    district = request.GET.get("district") or (districts[0][0] if districts else "")
+    try:
+        month = dt.date.fromisoformat((request.GET.get("month") or "") + "-01")
+    except ValueError:
+        month = None
+    return districts, district, month
+
+
+@access(roles=ROSTER_READERS)
+def roster_reconciliation(request):
+    """Per district and month: roster total = cases' amounts − stops + back pay, differences case by case."""
+    from assistance import reconciliation
+
+    districts, district, month = _reconciliation_params(request)
+    result = reconciliation.reconcile(user=request.user, district=district, month=month) if month else None
+    return render(
+        request,
+        "assistance/roster_reconciliation.html",
+        {"districts": districts, "district": district, "month": month, "result": result},
+    )
+
+
+@access(roles=ROSTER_READERS)
+def roster_reconciliation_export(request):
+    import xlsxwriter
+
+    from assistance import reconciliation
+
+    _districts, district, month = _reconciliation_params(request)
+    if month is None:
+        raise Http404
+    result = reconciliation.reconcile(user=request.user, district=district, month=month)
+    buffer = io.BytesIO()
+    workbook = xlsxwriter.Workbook(buffer, {"strings_to_formulas": False, "strings_to_numbers": False})
+    bold = workbook.add_format({"bold": True})
+    summary = workbook.add_worksheet(_("Reconciliation")[:31])
+    lines = [
+        (_("District"), f"{result.district_name} ({result.district})"),
+        (_("Month"), f"{result.month:%Y-%m}"),
+        (_("Cases' amounts"), result.cases_total),
+        (_("Stops"), -result.stops_total),
+        (_("Back pay"), result.back_pay_total),
+        (_("Expected total"), result.expected),
+        (_("Roster total"), result.roster_total),
+        (_("Difference"), result.difference),
+    ]
+    for row, (label, value) in enumerate(lines):
+        summary.write_string(row, 0, str(label), bold)
+        if isinstance(value, Decimal):
+            summary.write_number(row, 1, float(value))
+        else:
+            summary.write_string(row, 1, str(value))
+    summary.set_column(0, 1, 24)
+    sheet = workbook.add_worksheet(_("Differences")[:31])
+    headers = [_("Division"), _("Head of household"), _("ID number"), _("Programme"), _("Expected"), _("Roster"),
+               _("Difference"), _("Why")]  # fmt: skip
+    sheet.write_row(0, 0, [str(h) for h in headers], bold)
+    for row, d in enumerate(result.differences, start=1):
+        for col, value in enumerate([d.division_id, neutralise(d.name), d.id_number, d.programme]):
+            sheet.write_string(row, col, value)
+        for col, value in enumerate([d.expected, d.paid, d.difference], start=4):
+            sheet.write_number(row, col, float(value))
+        sheet.write_string(row, 7, str(d.why_label))
+    workbook.close()
+    record_access(
+        user=request.user,
+        kind=AccessKind.EXPORT,
+        obj=result.roster,
+        detail={"kind": "assistance.roster_reconciliation", "month": f"{month:%Y-%m}", "district": district},
+        row_count=len(result.differences),
+        request=request,
+    )
+    response = HttpResponse(
+        buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = f'attachment; filename="reconciliation-{district}-{month:%Y-%m}.xlsx"'
+    return response
+

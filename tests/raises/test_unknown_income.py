@@ -139,3 +139,37 @@ def test_keep_rule_leaves_cases_with_unknown_income_alone(imported, city_admin):
     assert dict(Case.objects.filter(pk__in=unknown).values_list("pk", "monthly_amount")) == unknown
     assert not CaseAmountChange.objects.filter(source_ref=f"raise:{record.pk}", case_id__in=unknown).exists()
     assert Case.objects.filter(pk__in=unknown, amount_basis=AmountBasis.IMPORTED_INCOME_UNKNOWN).count() == 30
+
+
+def test_review_of_an_imported_case_with_unknown_income(imported, district_admin):
+    """The periodic review works when the income is left blank: it never computes from a guessed 0; a computed
+    amount needs the income, and once given the case rests on the standard."""
+    from django.core.exceptions import ValidationError
+    from django.utils import translation
+
+    from assistance import services as casework
+
+    case = imported.filter(monthly_income_per_capita__isnull=True, household_size=4).first()
+    paid = case.monthly_amount
+    review = casework.case_open_review(case_id=case.pk, reason="年度复核", acting_user=district_admin,
+                                       trigger="scheduled")  # fmt: skip
+    with translation.override("zh-hans"), pytest.raises(ValidationError) as refused:
+        casework.case_decide_review(review_id=review.pk, acting_user=district_admin, outcome="raise", reason="收入变化")
+    assert "收入未登记" in str(refused.value)
+    case.refresh_from_db()
+    assert case.monthly_amount == paid and case.monthly_income_per_capita is None
+    # continuing leaves the income unknown, not 0
+    casework.case_decide_review(review_id=review.pk, acting_user=district_admin, outcome="continue", reason="")
+    case.refresh_from_db()
+    assert case.monthly_income_per_capita is None and case.amount_basis == AmountBasis.IMPORTED_INCOME_UNKNOWN
+    # the next review records the income: the amount is computed from it and rests on the standard
+    review = casework.case_open_review(case_id=case.pk, reason="收入核实", acting_user=district_admin,
+                                       trigger="scheduled")  # fmt: skip
+    standard = Standard.objects.get(programme__code="urban_allowance", division=None).amount
+    income = standard - Decimal("300")  # (standard − income) × 4 = 1200 > 701
+    casework.case_decide_review(review_id=review.pk, acting_user=district_admin, outcome="raise", reason="收入核实",
+                                income_per_capita=income)  # fmt: skip
+    case.refresh_from_db()
+    change = case.amount_changes.filter(reason="review").get()
+    assert change.new_amount == Decimal("1200.00") and case.amount_basis == AmountBasis.STANDARD
+    assert change.basis["rule"] == "standard" and Decimal(change.basis["income"]) == income
