@@ -13,11 +13,16 @@ from dataclasses import dataclass, field
 
 from django.db import connection
 
+from assistance.amounts import in_force_sql
 from assistance.checks.models import RESOLVED
 
 _RESOLVED_SQL = "(" + ", ".join(f"'{r}'" for r in RESOLVED) + ")"
 
-RESULTS_SQL = """
+_STANDARD_IN_FORCE = in_force_sql(
+    source="assistance_standard", programme="a.programme_id", district="left(a.division_id, 6)", on="%(today)s"
+)
+
+RESULTS_SQL = f"""
 CREATE TEMP TABLE checks_chunk_results ON COMMIT DROP AS
 WITH apps AS MATERIALIZED (
     SELECT a.id AS application_id, a.household_id, a.division_id,
@@ -26,14 +31,7 @@ WITH apps AS MATERIALIZED (
            std.amount AS standard
     FROM assistance_application a
     -- the programme's basic standard in force today: the district's own, else the city-wide one
-    LEFT JOIN LATERAL (
-        SELECT s.amount FROM assistance_standard s
-        WHERE s.programme_id = a.programme_id AND s.care_level = ''
-          AND (s.division_id IS NULL OR s.division_id = left(a.division_id, 6))
-          AND s.effective_from <= %(today)s
-        ORDER BY (s.division_id IS NULL), s.effective_from DESC
-        LIMIT 1
-    ) std ON TRUE
+    LEFT JOIN LATERAL {_STANDARD_IN_FORCE} std ON TRUE
     WHERE a.id = ANY(%(ids)s::bigint[])
 ),
 members AS (

@@ -17,9 +17,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from assistance.amounts import band_scale, standard_for
 from assistance.models import CalculationMethod, Programme, Standard, StandardBand
 from assistance.raises.models import Component, Raise, RaiseMethod, round_amount
 
@@ -57,22 +57,9 @@ def _exact(programme_id: int, division_id: str | None, care_level: str, on) -> S
     return qs.order_by("-effective_from").first()
 
 
-def _resolved(programme_id: int, district: str, care_level: str, on) -> Standard | None:
-    """The same rule as assistance.amounts.standard_for."""
-    return (
-        Standard.objects.filter(programme_id=programme_id, care_level=care_level, effective_from__lte=on)
-        .filter(Q(division_id=district) | Q(division__isnull=True))
-        .order_by("division_id", "-effective_from")
-        .first()
-    )
-
-
 def _current(programme_id: int, target: str | None, care_level: str, on) -> Standard | None:
-    return (
-        _exact(programme_id, None, care_level, on)
-        if target is None
-        else _resolved(programme_id, target, care_level, on)
-    )
+    """The standard in force for a target (a district, or None: city-wide), by the one rule in amounts."""
+    return standard_for(programme=programme_id, district_code=target, on=on, care_level=care_level)
 
 
 def _own_districts(programme_id: int, care_level: str, on) -> list[str]:
@@ -85,24 +72,6 @@ def _own_districts(programme_id: int, care_level: str, on) -> list[str]:
     )
 
 
-def _band_scale(programme_id: int, target: str | None, on) -> list[StandardBand]:
-    """The bands in force for a target, chosen as assistance.amounts.banded chooses them (own scale, else city)."""
-    bands = StandardBand.objects.filter(programme_id=programme_id, effective_from__lte=on)
-    bands = (
-        bands.filter(division__isnull=True)
-        if target is None
-        else bands.filter(Q(division_id=target) | Q(division__isnull=True))
-    )
-    latest = bands.order_by("division_id", "-effective_from").values("division_id", "effective_from").first()
-    if latest is None:
-        return []
-    return list(
-        bands.filter(division_id=latest["division_id"], effective_from=latest["effective_from"]).order_by(
-            "income_below"
-        )
-    )
-
-
 def _plan_bands(raise_record: Raise, programme: Programme, targets: list[str | None], on, problems: list[str]):
     if raise_record.method == RaiseMethod.NEW_AMOUNT:
         problems.append(
@@ -111,7 +80,7 @@ def _plan_bands(raise_record: Raise, programme: Programme, targets: list[str | N
         return []
     planned = []
     for target in targets:
-        scale = _band_scale(programme.pk, target, on)
+        scale = band_scale(programme=programme.pk, district_code=target, on=on)
         if not scale:
             if target is None:
                 problems.append(_("%(programme)s has no bands in force to raise.") % {"programme": programme})

@@ -4,8 +4,8 @@ The same `computed` query serves the preview (with the planned standards passed 
 the apply (after the new Standard rows are inserted), so what the city admin previews is what gets applied.
 
 Rules mirrored from amounts.py (tests compare the two on a mixed data set):
-- the standard in force on a date for a district is the district's own row if it has one (the latest with
-  effective_from <= date), else the city-wide row (division NULL);
+- the standard (and the band scale) in force on a date for a district: `amounts.in_force_sql`, the SQL twin of
+  `amounts.in_force` (the district's own latest row with effective_from <= date, else the city-wide one);
 - top_up: ROUND(GREATEST(0, standard − income per person) × household size, 2);
 - banded: the scale (StandardBand rows of one division and date) chosen like a standard; the lowest band whose
   income_below exceeds the income per person; ROUND(band × size, 2), 0 above every band;
@@ -28,6 +28,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from assistance.amounts import in_force_sql
 from assistance.models import CalculationMethod, CaseStatus
 
 # Which cases a raise recomputes. Stopped cases are left alone; cases in their phase-out period (渐退期) keep the
@@ -66,32 +67,39 @@ def _extra_json(extra: Sequence[ExtraStandard], *, bands: bool) -> str:
     )
 
 
-BANDED_CTE = """
+_SCALE_COLUMNS = "s.division_id, s.effective_from"
+_SCALE_NEW = in_force_sql(
+    source="bands", programme="%(programme)s", district="d.code", on="%(on)s", care_level=None, columns=_SCALE_COLUMNS
+)
+_SCALE_OLD = in_force_sql(
+    source="assistance_standardband", programme="%(programme)s", district="d.code", on="%(on)s::date - 1",
+    care_level=None, columns=_SCALE_COLUMNS,
+)  # fmt: skip
+
+BANDED_CTE = f"""
     bands AS (
-        SELECT b.division_id, b.effective_from, b.income_below, b.amount
+        SELECT b.programme_id, b.division_id, b.effective_from, b.income_below, b.amount
           FROM assistance_standardband b
          WHERE b.programme_id = %(programme)s AND b.effective_from <= %(on)s
         UNION ALL
-        SELECT NULLIF(x->>'division_id', ''), (x->>'effective_from')::date, (x->>'income_below')::numeric,
-               (x->>'amount')::numeric
+        SELECT (x->>'programme_id')::bigint, NULLIF(x->>'division_id', ''), (x->>'effective_from')::date,
+               (x->>'income_below')::numeric, (x->>'amount')::numeric
           FROM jsonb_array_elements(%(extra_bands)s::jsonb) AS x
          WHERE (x->>'programme_id')::bigint = %(programme)s AND (x->>'effective_from')::date <= %(on)s
     ),
     scale AS (
-        -- per district: the district's own scale if any, else the city-wide one; the latest in force
-        SELECT DISTINCT ON (d.code) d.code AS district, b.division_id, b.effective_from
+        -- per district: the scale in force (the one rule of assistance.amounts.in_force_sql)
+        SELECT d.code AS district, r.division_id, r.effective_from
           FROM people_division d
-          JOIN bands b ON b.division_id = d.code OR b.division_id IS NULL
+         CROSS JOIN LATERAL {_SCALE_NEW} r
          WHERE d.level = 2
-         ORDER BY d.code, b.division_id NULLS LAST, b.effective_from DESC
     ),
     scale_old AS (
-        -- the scale in force before the raise's date (for the delta of cases whose income is unknown)
-        SELECT DISTINCT ON (d.code) d.code AS district, b.division_id, b.effective_from
+        -- the scale in force the day before the raise's date (for the delta of cases whose income is unknown)
+        SELECT d.code AS district, r.division_id, r.effective_from
           FROM people_division d
-          JOIN assistance_standardband b ON b.division_id = d.code OR b.division_id IS NULL
-         WHERE d.level = 2 AND b.programme_id = %(programme)s AND b.effective_from < %(on)s
-         ORDER BY d.code, b.division_id NULLS LAST, b.effective_from DESC
+         CROSS JOIN LATERAL {_SCALE_OLD} r
+         WHERE d.level = 2
     ),
     computed AS (
         -- the lowest band whose threshold is above the income per person, × household size; 0 above every band.
@@ -130,6 +138,14 @@ BANDED_CTE = """
     )"""
 
 
+_RESOLVED_NEW = in_force_sql(
+    source="std", programme="%(programme)s", district="d.code", on="%(on)s", care_level="cl.care_level"
+)
+_RESOLVED_OLD = in_force_sql(
+    source="assistance_standard", programme="%(programme)s", district="d.code", on="%(on)s::date - 1"
+)
+
+
 def computed_cte(*, calculation: str) -> str:
     """CTEs `std`, `resolved`, `computed` for one programme. Parameters: programme, on, extra (JSON), statuses,
     all_districts (bool), districts (list of 6-digit codes), extra_bands (JSON). `computed.row_ctid` lets the apply's
@@ -161,29 +177,30 @@ def computed_cte(*, calculation: str) -> str:
         old_standard = "NULL::numeric"
     return f"""
     std AS (
-        SELECT s.division_id, s.care_level, s.amount, s.effective_from
+        SELECT s.programme_id, s.division_id, s.care_level, s.amount, s.effective_from
           FROM assistance_standard s
          WHERE s.programme_id = %(programme)s AND s.effective_from <= %(on)s
         UNION ALL
-        SELECT NULLIF(x->>'division_id', ''), x->>'care_level', (x->>'amount')::numeric, (x->>'effective_from')::date
+        SELECT (x->>'programme_id')::bigint, NULLIF(x->>'division_id', ''), x->>'care_level',
+               (x->>'amount')::numeric, (x->>'effective_from')::date
           FROM jsonb_array_elements(%(extra)s::jsonb) AS x
          WHERE (x->>'programme_id')::bigint = %(programme)s AND (x->>'effective_from')::date <= %(on)s
     ),
     resolved AS (
-        -- per district and care level: the district's own standard if any, else the city-wide one; latest first
-        SELECT DISTINCT ON (d.code, s.care_level) d.code AS district, s.care_level, s.amount
+        -- per district and care level: the standard in force (the one rule of assistance.amounts.in_force_sql)
+        SELECT d.code AS district, cl.care_level, r.amount
           FROM people_division d
-          JOIN std s ON s.division_id = d.code OR s.division_id IS NULL
+         CROSS JOIN (SELECT DISTINCT care_level FROM std) cl
+         CROSS JOIN LATERAL {_RESOLVED_NEW} r
          WHERE d.level = 2
-         ORDER BY d.code, s.care_level, s.division_id NULLS LAST, s.effective_from DESC
     ),
     resolved_old AS (
-        -- the basic standard in force before the raise's date, per district (the delta for an unknown income)
-        SELECT DISTINCT ON (d.code) d.code AS district, s.amount
+        -- the basic standard in force the day before the raise's date, per district (the delta for an unknown
+        -- income)
+        SELECT d.code AS district, r.amount
           FROM people_division d
-          JOIN assistance_standard s ON s.division_id = d.code OR s.division_id IS NULL
-         WHERE d.level = 2 AND s.programme_id = %(programme)s AND s.care_level = '' AND s.effective_from < %(on)s
-         ORDER BY d.code, s.division_id NULLS LAST, s.effective_from DESC
+         CROSS JOIN LATERAL {_RESOLVED_OLD} r
+         WHERE d.level = 2
     ),
     computed AS (
         SELECT c.id, c.ctid AS row_ctid, c.division_id, c.programme_id, c.household_id, c.first_payment_month,
