@@ -238,6 +238,21 @@ CELERY_TASK_TRACK_STARTED = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TASK_ALWAYS_EAGER = False
 
+# Jobs whose worker died (core/jobs.py): a running job refreshes its heartbeat every JOBS_HEARTBEAT_SECONDS; beat
+# looks every JOBS_SWEEP_SECONDS for heartbeats older than JOBS_STALE_SECONDS and re-queues those jobs, failing one
+# (with a message) after JOBS_MAX_ATTEMPTS starts. DatabaseScheduler copies this entry into its tables at start.
+JOBS_HEARTBEAT_SECONDS = _env_int("JOBS_HEARTBEAT_SECONDS", 5, minimum=1)
+JOBS_STALE_SECONDS = _env_int("JOBS_STALE_SECONDS", 60, minimum=2)
+JOBS_SWEEP_SECONDS = _env_int("JOBS_SWEEP_SECONDS", 30, minimum=1)
+JOBS_MAX_ATTEMPTS = _env_int("JOBS_MAX_ATTEMPTS", 3, minimum=1)
+CELERY_BEAT_SCHEDULE = {
+    "core: re-queue jobs whose worker died": {
+        "task": "core.recover_stalled_jobs",
+        "schedule": float(JOBS_SWEEP_SECONDS),
+        "options": {"expires": float(JOBS_SWEEP_SECONDS)},
+    }
+}
+
 # ---------------------------------------------------------------- auth
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "login"

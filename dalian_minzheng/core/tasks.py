@@ -19,3 +19,11 @@ def worker_info() -> dict:
         cursor.execute("SELECT current_database()")
         (database,) = cursor.fetchone()
     return {"pid": os.getpid(), "hostname": socket.gethostname(), "database": database}
+
+
+@shared_task(name="core.recover_stalled_jobs", acks_late=False, ignore_result=True)
+def recover_stalled_jobs() -> dict:
+    """Beat, every JOBS_SWEEP_SECONDS: re-queue the jobs whose worker died (core/jobs.py)."""
+    from dalian_minzheng.core import jobs
+
+    return jobs.recover_stalled()

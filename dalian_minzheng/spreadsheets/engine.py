@@ -32,6 +32,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from dalian_minzheng.core import jobs
 from dalian_minzheng.people import idnumbers
 from dalian_minzheng.people.models import Division
 from dalian_minzheng.spreadsheets import reading
@@ -63,6 +64,7 @@ def progress_key(job_id: int) -> str:
 
 
 def set_progress(job_id: int, percent: int, phase: str) -> None:
+    jobs.stage(f"{phase}-{percent}")  # the heartbeat says where a job is (and a test can stop it there)
     cache.set(progress_key(job_id), {"percent": int(percent), "phase": phase, "at": time.time()}, 24 * 3600)
 
 

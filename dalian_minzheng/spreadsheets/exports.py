@@ -50,6 +50,7 @@ from django.utils.translation import gettext as _
 from dalian_minzheng.accounts.models import Role
 from dalian_minzheng.audit.models import AccessKind
 from dalian_minzheng.audit.services import record_access
+from dalian_minzheng.core import jobs
 from dalian_minzheng.people import idnumbers
 from dalian_minzheng.spreadsheets.xlsxstream import StreamingXlsx
 
@@ -306,6 +307,7 @@ def run_export_job(job_id: int) -> None:
             else:
                 count = write_xlsx(tmp, kind, rows, on_row)
             tmp.seek(0)
+            jobs.stage("saving")  # the file is written, not yet saved: a worker killed here leaves no file
             with transaction.atomic():
                 job.file.save(name, File(tmp, name=name), save=False)
                 job.row_count = count
