@@ -160,7 +160,7 @@ class CheckStatus(models.TextChoices):
     CLEAR = "clear", _("Clear")
 
 
-@audited
+@audited(statement_level=True)  # inserted in bulk by the existing-cases import (issue 12)
 class Application(models.Model):
     household = models.ForeignKey(Household, verbose_name=_("household"), on_delete=models.PROTECT, related_name="+")
     applicant = models.ForeignKey(Person, verbose_name=_("applicant"), on_delete=models.PROTECT, related_name="+")

@@ -78,7 +78,16 @@ def _admin():
     return user
 
 
-def child_engine(path: str) -> dict:
+def ensure_cases_file(rows: int) -> Path:
+    from generate_import import DEFAULT_COMMUNITIES, case_rows, write_cases_xlsx
+
+    path = BENCH_DIR / f"cases-{rows}.xlsx"
+    if not path.exists():
+        write_cases_xlsx(path, case_rows(rows, DEFAULT_COMMUNITIES))
+    return path
+
+
+def child_engine(path: str, kind: str = "people.household_members") -> dict:
     setup_django()
     from django.core.files import File
     from django.utils import translation
@@ -92,7 +101,7 @@ def child_engine(path: str) -> dict:
     cpu0, pg0 = own_cpu_seconds(), backend_cpu_seconds()
     started = time.perf_counter()
     job = ImportJob(
-        kind="people.household_members", original_name=Path(path).name, uploaded_by=user, division_id="210202"
+        kind=kind, original_name=Path(path).name, uploaded_by=user, division_id="210202"
     )
     with open(path, "rb") as fh:
         job.file.save(Path(path).name, File(fh), save=False)
@@ -152,11 +161,13 @@ def main() -> None:
     parser.add_argument("--reset", action="store_true")
     parser.add_argument("--skip-openpyxl", action="store_true", help="openpyxl takes minutes on 100k rows")
     parser.add_argument("--child", nargs=2)
+    parser.add_argument("--only-cases", action="store_true", help="only the existing-cases kind (assistance.cases)")
     args = parser.parse_args()
     if args.child:
         what, path = args.child
         handlers = {
             "engine": child_engine,
+            "engine_cases": lambda p: child_engine(p, "assistance.cases"),
             "die": child_die,
             "calamine": lambda p: child_read(p, "calamine"),
             "openpyxl": lambda p: child_read(p, "openpyxl"),
@@ -167,6 +178,17 @@ def main() -> None:
         raise SystemExit("pass --reset: the benchmark empties the people tables of DATABASE_URL's database")
     setup_django()
     print(f"machine: {machine_info()}")
+    if not args.only_cases:
+        _households(args)
+    # The existing-cases kind (issue 12) side by side: one case per head, a third with the income left blank.
+    cases_path = ensure_cases_file(args.rows)
+    print(f"file: {cases_path.name} ({cases_path.stat().st_size / 1e6:.1f} MB, {args.rows} cases + header)")
+    reset_people()
+    _report("existing cases, full file", run_child(SCRIPT, "engine_cases", str(cases_path)), None, None)
+    _report("existing cases, same file again", run_child(SCRIPT, "engine_cases", str(cases_path)), None, None)
+
+
+def _households(args) -> None:
     path = ensure_file(args.rows)
     slice_path = slice_without_title(path, args.die_rows)
     print(f"file: {path.name} ({path.stat().st_size / 1e6:.1f} MB, {args.rows} rows + title + header)")
@@ -192,14 +214,16 @@ def main() -> None:
     _report("engine, same file again", run_child(SCRIPT, "engine", str(path)), die_rate, die_cpu_rate)
 
 
-def _report(title: str, e: dict, die_rate: float, die_cpu_rate: float) -> None:
+def _report(title: str, e: dict, die_rate: float | None, die_cpu_rate: float | None) -> None:
     cpu = e["cpu_s"] + e["pg_cpu_s"]
     rate = e["rows"] / e["total_s"]
+    versus = f" ({rate / die_rate:.0f}x django-import-export)" if die_rate else ""
+    versus_cpu = f" ({e['rows'] / cpu / die_cpu_rate:.0f}x)" if die_cpu_rate else ""
     print(
         f"{title}, {e['rows']} rows: validate {e['validate_s']:.1f} s + commit {e['commit_s']:.1f} s = "
-        f"{e['total_s']:.1f} s wall = {rate:,.0f} rows/s ({rate / die_rate:.0f}x django-import-export); "
+        f"{e['total_s']:.1f} s wall = {rate:,.0f} rows/s{versus}; "
         f"CPU Python {e['cpu_s']:.1f} s + PostgreSQL {e['pg_cpu_s']:.1f} s = {e['rows'] / cpu:,.0f} rows per "
-        f"CPU-second ({e['rows'] / cpu / die_cpu_rate:.0f}x); peak {e['peak_mb']:.0f} MB (Django alone "
+        f"CPU-second{versus_cpu}; peak {e['peak_mb']:.0f} MB (Django alone "
         f"{e['django_baseline_mb']:.0f} MB); new {e['new']}, updated {e['updated']}, unchanged {e['unchanged']}, "
         f"rejected {e['rejected']}; commit: upsert statements {e['upsert_s']} s, deferred FK checks {e['fk_check_s']} s"
     )

@@ -84,6 +84,62 @@ def write_xlsx(path: Path, data: list[list], title: str | None = "大连市 家�
     return path
 
 
+CASE_HEADER = ["姓名", "身份证号", "区划代码", "救助类别", "家庭人口", "月保障金额", "家庭月人均收入", "开始发放月份",
+               "开户银行", "银行账号", "户籍类型"]  # fmt: skip
+
+
+def case_rows(count: int, communities: list[str], seed: int = 12) -> list[list]:
+    """Existing cases (assistance.cases kind), one per head of household: urban allowance, households of 1-5, a
+    third with the income column left blank (issue 12's districts), the others with an income and the amount it
+    gives at a 1,050-yuan standard."""
+    rng = random.Random(seed)
+    used: set[str] = set()
+    out: list[list] = []
+    while len(out) < count:
+        birth = dt.date(rng.randint(1940, 1990), rng.randint(1, 12), rng.randint(1, 28))
+        number = make("210203", birth, rng.randint(0, 999))  # not the household file's address code
+        if number in used:
+            continue
+        used.add(number)
+        size = rng.randint(1, 5)
+        income = "" if rng.random() < 1 / 3 else str(rng.randint(0, 900))
+        amount = str((1050 - int(income)) * size) if income else str(rng.randint(150, 900) * size)
+        out.append(
+            [
+                rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.randint(1, 2))),
+                number,
+                rng.choice(communities),
+                "城市低保",
+                str(size),
+                amount,
+                income,
+                f"20{rng.randint(15, 25)}-{rng.randint(1, 12):02d}-01",
+                "大连银行",
+                f"6226{rng.randint(10**11, 10**12 - 1)}",
+                "城镇",
+            ]
+        )
+    return out
+
+
+def write_cases_xlsx(path: Path, data: list[list]) -> Path:
+    import xlsxwriter
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    workbook = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_numbers": False})
+    sheet = workbook.add_worksheet("存量保障对象")
+    text = workbook.add_format({"num_format": "@"})
+    sheet.write_row(0, 0, CASE_HEADER)
+    for i, row in enumerate(data, start=1):
+        for j, value in enumerate(row):
+            if j in (4, 5, 6) and value:  # numbers as numbers, as districts' sheets have them
+                sheet.write_number(i, j, float(value))
+            elif value:
+                sheet.write_string(i, j, value, text)
+    workbook.close()
+    return path
+
+
 DEFAULT_COMMUNITIES = ["210202001001", "210202001002", "210202005001", "210202005002"]
 
 
