@@ -51,6 +51,13 @@ def postgres_url() -> str:
     return f"postgres://postgres@/{EMBEDDED_DB_NAME}?host={host}"
 
 
+def with_user(url: str, user: str) -> str:
+    """The same database URL for another role (the embedded cluster trusts local connections: no password)."""
+    parts = urlparse(url)
+    host = parts.netloc.rsplit("@", 1)[-1]
+    return parts._replace(netloc=f"{user}@{host}").geturl()
+
+
 def _port_open(port: int) -> bool:
     with socket.socket() as sock:
         sock.settimeout(0.5)

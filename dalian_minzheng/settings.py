@@ -207,6 +207,10 @@ DATABASE_URL = env.str("DATABASE_URL", default="") or embedded.postgres_url()
 DATABASES = {"default": _database_config(DATABASE_URL)}
 DATABASES["default"]["CONN_MAX_AGE"] = _env_int("CONN_MAX_AGE", 60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# The role the portal, workers and beat connect as (DATABASE_URL's user in production); `manage.py setup_db_roles`,
+# run by bin/migrate as the owner (MIGRATE_DATABASE_URL), creates it and grants it only what it needs
+# (dalian_minzheng/core/db_roles.py). Its password comes from DB_RUNTIME_PASSWORD, read by that command only.
+DB_RUNTIME_ROLE = env.str("DB_RUNTIME_ROLE", default="minzheng_runtime")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # ---------------------------------------------------------------- redis, cache, celery

@@ -25,7 +25,12 @@ def main() -> int:
     from dalian_minzheng import embedded
 
     if not env.get("DATABASE_URL"):
-        env["DATABASE_URL"] = embedded.postgres_url()
+        # The embedded cluster's superuser migrates (and creates the runtime role); web, worker and beat connect
+        # as the runtime role, as in production (trust authentication on the local socket: no password).
+        env["MIGRATE_DATABASE_URL"] = embedded.postgres_url()
+        env["DATABASE_URL"] = embedded.with_user(
+            env["MIGRATE_DATABASE_URL"], env.get("DB_RUNTIME_ROLE", "minzheng_runtime")
+        )
         print(f"embedded PostgreSQL: {env['DATABASE_URL']}")
     if not env.get("REDIS_URL"):
         env["REDIS_URL"] = embedded.redis_url()

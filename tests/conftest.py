@@ -39,7 +39,8 @@ def _fast_flush_after_transactional_tests():
     Django's flush TRUNCATEs every table (~90, ~10 s on a busy machine: each gets new files); after a test only a
     few tables hold rows. Those are emptied with DELETE while triggers are off (`session_replication_role =
     replica`: no audit rows, no append-only refusal, no FK checks, which is safe as every table ends up empty).
-    Falls back to Django's flush where that setting is not allowed (not a superuser) or sequences must be reset.
+    Falls back to Django's flush (its TRUNCATE in replica mode too: event tables refuse TRUNCATE) where sequences
+    must be reset.
     """
     from django.core.management.commands import flush
     from django.core.management.sql import emit_post_migrate_signal
@@ -47,11 +48,22 @@ def _fast_flush_after_transactional_tests():
 
     original = flush.Command.handle
 
+    def truncate_with_triggers_off(self, connection, **options):
+        # Event tables refuse TRUNCATE (a BEFORE TRUNCATE trigger, dalian_minzheng/audit/tracking.py); replica mode
+        # skips it, as it skips the append-only triggers for the DELETE below.
+        with connection.cursor() as cursor:
+            cursor.execute("SET session_replication_role = replica")
+        try:
+            return original(self, **options)
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute("SET session_replication_role = origin")
+
     def handle(self, **options):
         database = options["database"]
         connection = connections[database]
         if options.get("reset_sequences") or options.get("interactive") or connection.vendor != "postgresql":
-            return original(self, **options)
+            return truncate_with_triggers_off(self, connection, **options)
         tables = [connection.ops.quote_name(t) for t in connection.introspection.django_table_names(True, False)]
         try:
             with transaction.atomic(using=database), connection.cursor() as cursor:
@@ -61,7 +73,7 @@ def _fast_flush_after_transactional_tests():
                 for (index,) in cursor.fetchall():
                     cursor.execute(f"DELETE FROM {tables[index]}")
         except DatabaseError:
-            return original(self, **options)
+            return truncate_with_triggers_off(self, connection, **options)
         if tables and not options.get("inhibit_post_migrate"):
             emit_post_migrate_signal(options["verbosity"], False, database)
 

@@ -263,7 +263,10 @@ def params(
 # 50x; with the triggers off 1.5-1.9 s, 49-73x. So the statement runs with every trigger off
 # (`SET LOCAL session_replication_role = replica`, for that one statement) when the database role may set it (a
 # superuser, or `GRANT SET ON PARAMETER session_replication_role TO <role>` on PostgreSQL 15+); otherwise the
-# triggers do the work. What the triggers would have done, the statement then does or guarantees itself:
+# triggers do the work. The portal's runtime role may not (dalian_minzheng/core/db_roles.py: a role that may switch
+# triggers off can also rewrite the audit trail), so in production the statement-level triggers write the events:
+# the 2.1-2.5 s path above; only the test suite's superuser takes the replica path. On that path, what the
+# triggers would have done, the statement does or guarantees itself:
 # - audit: it writes the events of the updated cases, the amount changes and the back-pay rows
 #   (dalian_minzheng/audit/bulk.py; tests/raises compare them with what the triggers write);
 # - foreign keys: amount change and back pay → case: the case rows this statement just updated, the table locked

@@ -5,7 +5,7 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from dalian_minzheng.audit.tracking import audited
+from dalian_minzheng.audit.tracking import audited, no_truncate
 from dalian_minzheng.people.models import Division
 
 
@@ -60,6 +60,9 @@ class UserPermissions(User.user_permissions.through):
 
 
 for _through, _label in ((UserGroups, "group"), (UserPermissions, "permission")):
-    pghistory.track(pghistory.InsertEvent(f"{_label}.add"), pghistory.DeleteEvent(f"{_label}.remove"), obj_field=None)(
-        _through
-    )
+    pghistory.track(
+        pghistory.InsertEvent(f"{_label}.add"),
+        pghistory.DeleteEvent(f"{_label}.remove"),
+        obj_field=None,
+        meta={"triggers": [no_truncate()]},
+    )(_through)

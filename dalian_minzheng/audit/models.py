@@ -3,6 +3,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from dalian_minzheng.audit.tracking import no_truncate
+
 
 class AccessKind(models.TextChoices):
     REVEAL_ID = "reveal_id", _("Full ID number shown")
@@ -35,6 +37,7 @@ class AccessEvent(models.Model):
         ordering = ["-at"]
         triggers = [
             pgtrigger.Protect(name="access_event_append_only", operation=pgtrigger.Update | pgtrigger.Delete),
+            no_truncate(),
         ]
 
     def __str__(self) -> str:

@@ -19,6 +19,19 @@ import pgtrigger
 from django.db import models
 
 
+def no_truncate() -> pgtrigger.Trigger:
+    """BEFORE TRUNCATE on an event table: pghistory's append-only trigger stops UPDATE and DELETE only, and TRUNCATE
+    fires no row trigger. (pgtrigger.Protect has no statement-level TRUNCATE; the runtime database role has no
+    TRUNCATE privilege either: core/db_roles.py.)"""
+    return pgtrigger.Trigger(
+        name="no_truncate",
+        when=pgtrigger.Before,
+        operation=pgtrigger.Truncate,
+        level=pgtrigger.Statement,
+        func="RAISE EXCEPTION 'pgtrigger: Cannot truncate % table', TG_TABLE_NAME;",
+    )
+
+
 def audited(model=None, *, statement_level: bool = False, exclude: list[str] | None = None):
     level = pgtrigger.Statement if statement_level else None
     trackers = (
@@ -28,7 +41,9 @@ def audited(model=None, *, statement_level: bool = False, exclude: list[str] | N
     )
 
     def track(model):
-        return pghistory.track(*trackers, exclude=exclude, meta={"indexes": _person_column_indexes(model)})(model)
+        return pghistory.track(
+            *trackers, exclude=exclude, meta={"indexes": _person_column_indexes(model), "triggers": [no_truncate()]}
+        )(model)
 
     return track if model is None else track(model)
 
