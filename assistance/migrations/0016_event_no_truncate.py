@@ -7,7 +7,7 @@ from django.db import migrations
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("assistance", "0014_unknown_income_and_amount_basis"),
+        ("assistance", "0015_application_statement_level_audit"),
     ]
 
     operations = [
