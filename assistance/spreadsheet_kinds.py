@@ -51,6 +51,14 @@ def _decimal(row: dict, key: str, required: bool, upper: Decimal) -> Decimal | N
 @register
 class ExistingCasesKind(ImportKind):
     key = "assistance.cases"
+    writes = (
+        "people.Person",
+        "people.Household",
+        "people.HouseholdMember",
+        "assistance.Application",
+        "assistance.Case",
+        "assistance.CaseAmountChange",
+    )
     label = gettext_lazy("Existing assistance cases")
     description = gettext_lazy(
         "One row per receiving household and programme, keyed by the head's ID number; an existing case of the "

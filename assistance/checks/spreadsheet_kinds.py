@@ -24,6 +24,7 @@ _EXISTING = """EXISTS (SELECT 1 FROM checks_delivery dl JOIN checks_department d
 @register
 class DepartmentDeliveryKind(ImportKind):
     key = "checks.department_delivery"
+    writes = ("checks.DepartmentRecord",)
     label = gettext_lazy("Department delivery (cross-department check)")
     description = gettext_lazy(
         "One row per person and data item: department code, delivery id, data as-of date, ID number, item code, "

@@ -15,45 +15,37 @@ households from different divisions can still overlap in people, so they share t
 
 from __future__ import annotations
 
-import datetime as dt
-import functools
-import itertools
 import logging
 import time
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pghistory
+from django.apps import apps
 from django.core.cache import cache
-from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dalian_minzheng.core import jobs
-from dalian_minzheng.people import idnumbers
+from dalian_minzheng.core.db import analyze_if_grown
 from dalian_minzheng.people.models import Division
 from dalian_minzheng.spreadsheets import reading
+from dalian_minzheng.spreadsheets.cleaning import cell_cleaner, clean_cell, clean_row, display_value  # noqa: F401
+from dalian_minzheng.spreadsheets.headers import PREVIEW_ROWS, Prepared, prepare, prepare_rows, preview  # noqa: F401 (engine.<name> is what callers use)
 from dalian_minzheng.spreadsheets.models import ImportJob, ImportRowError, ImportStatus
-from dalian_minzheng.spreadsheets.reading import HEADER_SEARCH_ROWS, SpreadsheetError
+from dalian_minzheng.spreadsheets.reading import SpreadsheetError
 from dalian_minzheng.spreadsheets.registry import (
-    Column,
     Context,
     ImportKind,
     RowError,
-    clean_text,
     get_kind,
-    header_key,
-    parse_date,
 )
 
 log = logging.getLogger(__name__)
-PREVIEW_ROWS = 10
 PROGRESS_EVERY = 5000
 ERROR_BATCH = 2000
-_PHONE_CHARS = set("0123456789-+ ")
 
 
 # ---------------------------------------------------------------- progress (Redis, visible during a transaction)
@@ -70,334 +62,6 @@ def set_progress(job_id: int, percent: int, phase: str) -> None:
 
 def get_progress(job: ImportJob) -> dict:
     return cache.get(progress_key(job.pk)) or {"percent": job.progress, "phase": "", "at": 0}
-
-
-# ---------------------------------------------------------------- header detection
-
-
-@dataclass
-class Prepared:
-    sheet_name: str
-    sheet_names: list[str]
-    header_row: int
-    headers: list[str]
-    mapping: dict[int, str]  # cell index → column key
-    missing: list[Column]
-    ignored: list[str]
-    rows: Iterator[tuple[int, list]]
-    hidden_rows: frozenset[int]
-    candidate_sheets: list[str] = field(default_factory=list)
-    estimated_rows: int = 0
-    plan: list[tuple[int, str, Column]] = field(default_factory=list)  # (cell index, key, column), built once
-    keys: list[str] = field(default_factory=list)
-
-    @property
-    def header_for(self) -> dict[str, str]:
-        return {key: self.headers[index] for index, key in self.mapping.items()}
-
-    def mapping_by_header(self) -> dict[str, str]:
-        return {self.headers[index]: key for index, key in self.mapping.items()}
-
-
-def _match_header(row: list, kind: ImportKind) -> dict[int, str]:
-    lookup = {}
-    for column in kind.columns:
-        for name in column.headers():
-            lookup.setdefault(name, column.key)
-    mapping: dict[int, str] = {}
-    used: set[str] = set()
-    for index, cell in enumerate(row):
-        key = lookup.get(header_key(cell))
-        if key and key not in used:
-            mapping[index] = key
-            used.add(key)
-    return mapping
-
-
-def _prepare_rows(
-    kind: ImportKind,
-    header_cells: list,
-    header_number: int,
-    rows: Iterator[tuple[int, list]],
-    *,
-    sheet_name: str = "",
-    hidden: frozenset[int] = frozenset(),
-    estimated_rows: int = 0,
-) -> Prepared:
-    mapping = _match_header(header_cells, kind)
-    headers = [clean_text(c) for c in header_cells]
-    found = set(mapping.values())
-    return Prepared(
-        estimated_rows=estimated_rows,
-        sheet_name=sheet_name,
-        sheet_names=[],
-        header_row=header_number,
-        headers=headers,
-        mapping=mapping,
-        missing=[c for c in kind.columns if c.required and c.key not in found],
-        ignored=[h for i, h in enumerate(headers) if h and i not in mapping],
-        rows=rows,
-        hidden_rows=hidden,
-        plan=[(index, key, kind.column(key)) for index, key in mapping.items()],
-        keys=[c.key for c in kind.columns],
-    )
-
-
-def _prepare_sheet(sheet: reading.Sheet, kind: ImportKind) -> Prepared | None:
-    head: list[tuple[int, list]] = []
-    for number, row in sheet.rows:
-        if number in sheet.hidden_rows:
-            continue
-        head.append((number, row))
-        if len(head) >= HEADER_SEARCH_ROWS:
-            break
-    best: tuple[int, int, int] | None = None  # (position in head, matched columns, row number)
-    for position, (number, row) in enumerate(head):
-        matched = len(_match_header(row, kind))
-        if matched and (best is None or matched > best[1]):
-            best = (position, matched, number)
-    if best is None:
-        return None
-    position, _matched, number = best
-    return _prepare_rows(
-        kind,
-        head[position][1],
-        number,
-        itertools.chain(head[position + 1 :], sheet.rows),
-        sheet_name=sheet.name,
-        hidden=sheet.hidden_rows,
-        estimated_rows=max(0, sheet.height - number),
-    )
-
-
-def prepare(path: Path, kind: ImportKind, original_name: str = "", sheet_name: str = "") -> Prepared:
-    """Open the file, choose the sheet (the named one, else the first whose header has every required column)
-    and find the header row. Raises SpreadsheetError with a Chinese message."""
-    sheets = reading.open_sheets(path, original_name)
-    if not sheets:
-        raise SpreadsheetError(_("The workbook has no visible worksheet."))
-    names = [s.name for s in sheets]
-    if sheet_name:
-        sheets = [s for s in sheets if s.name == sheet_name]
-        if not sheets:
-            raise SpreadsheetError(_("The workbook has no sheet named “%(name)s”.") % {"name": sheet_name})
-    partial: Prepared | None = None
-    candidates: list[str] = []
-    chosen: Prepared | None = None
-    for sheet in sheets:
-        prepared = _prepare_sheet(sheet, kind)
-        if prepared is None:
-            continue
-        if not prepared.missing:
-            candidates.append(sheet.name)
-            if chosen is None:
-                chosen = prepared
-            continue
-        if partial is None or len(prepared.mapping) > len(partial.mapping):
-            partial = prepared
-    result = chosen or partial
-    if result is None:
-        raise SpreadsheetError(
-            _("No header row was found. The first rows must contain column names such as %(names)s.")
-            % {"names": "、".join(str(c.label) for c in kind.columns if c.required)}
-        )
-    result.sheet_names = names
-    result.candidate_sheets = candidates
-    return result
-
-
-def preview(path: Path, kind: ImportKind, original_name: str = "", sheet_name: str = "", limit: int = PREVIEW_ROWS):
-    """(Prepared, first data rows) for the upload page."""
-    prepared = prepare(path, kind, original_name, sheet_name)
-    rows = []
-    for number, row in prepared.rows:
-        if number in prepared.hidden_rows or reading.is_blank(row):
-            continue
-        rows.append((number, [_display(row[i]) if i < len(row) else "" for i in range(len(prepared.headers))]))
-        if len(rows) >= limit:
-            break
-    if not rows:
-        raise SpreadsheetError(_("The sheet has a header row but no data rows."))
-    return prepared, rows
-
-
-def _display(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
-        return str(int(value))
-    return str(value)
-
-
-# ---------------------------------------------------------------- cleaning
-
-
-def _clean_id(column: Column, value: Any) -> idnumbers.ResidentId | None:
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        raise RowError(
-            column.key,
-            _display(value) if isinstance(value, int) else repr(value),
-            _(
-                "The ID number is stored in Excel as a number, so its last digits may be lost; "
-                "format the column as text and type the number again."
-            ),
-        )
-    text = clean_text(value)
-    if not text:
-        return None
-    try:
-        return idnumbers.parse(text)
-    except ValidationError as exc:
-        raise RowError(column.key, text, exc.messages[0]) from None
-
-
-def _clean_date(column: Column, value: Any):
-    if type(value) is str and len(value) == 10:
-        try:  # the common "1990-01-01" without the general parser
-            return dt.date.fromisoformat(value)
-        except ValueError:
-            pass
-    try:
-        return parse_date(value)
-    except ValueError as exc:
-        raise RowError(column.key, _display(value), str(exc)) from None
-
-
-def _clean_choice(column: Column, value: Any) -> str | None:
-    text = clean_text(value)
-    if not text:
-        return None
-    choices = column.choice_map()
-    stored = choices.get(text) or choices.get(header_key(text))
-    if stored is None:
-        raise RowError(
-            column.key,
-            text,
-            _("“%(value)s” is not one of: %(choices)s.") % {"value": text, "choices": "、".join(column.choices)},
-        )
-    return stored
-
-
-def _clean_phone(column: Column, value: Any) -> str | None:
-    text = clean_text(value)
-    if not text:
-        return None
-    if not 5 <= len(text) <= 20 or not ((text.isascii() and text.isdigit()) or set(text) <= _PHONE_CHARS):
-        raise RowError(column.key, text, _("A phone number has 5 to 20 digits."))
-    return text.replace(" ", "")
-
-
-def _clean_division(column: Column, value: Any, ctx: Context) -> str | None:
-    text = clean_text(value)
-    if not text:
-        return None
-    if text not in ctx.division_codes:
-        raise RowError(column.key, text, _("Unknown division code."))
-    if not text.startswith(ctx.scope_prefix):
-        raise RowError(column.key, text, _("This division is outside your area; the row cannot be imported."))
-    return text
-
-
-def _clean_text(column: Column, value: Any) -> str | None:
-    return clean_text(value) or None
-
-
-def clean_cell(column: Column, value: Any, ctx: Context) -> Any:
-    """The cleaned value, None for an empty cell, or RowError. The one definition of what a cell may hold: the
-    engine (through `cell_cleaner`) and the django-import-export resources both use it."""
-    if column.kind == "division":
-        return _clean_division(column, value, ctx)
-    return _CLEANERS[_cleaner_kind(column)](column, value)
-
-
-_CLEANERS: dict[str, Callable[[Column, Any], Any]] = {
-    "id_number": _clean_id,
-    "date": _clean_date,
-    "choice": _clean_choice,
-    "phone": _clean_phone,
-    "text": _clean_text,
-}
-
-
-def _cleaner_kind(column: Column) -> str:
-    if column.kind in ("id_number", "date"):
-        return column.kind
-    if column.choices:
-        return "choice"
-    return column.kind if column.kind in _CLEANERS else "text"
-
-
-class _Failed:
-    """A remembered RowError (raised anew each time, so no traceback piles up on one instance)."""
-
-    __slots__ = ("column", "value", "reason")
-
-    def __init__(self, exc: RowError):
-        self.column, self.value, self.reason = exc.column, exc.value, exc.reason
-
-
-def cell_cleaner(column: Column, ctx: Context) -> Callable[[Any], Any]:
-    """`clean_cell` for one column, made once per file. Columns with few distinct values (choices, division codes)
-    remember each raw value's outcome; ID columns remember the previous row's (the head's number repeats on every
-    member row)."""
-    kind = _cleaner_kind(column)
-    if column.kind == "division" or kind == "choice":
-        memo: dict[Any, Any] = {}
-
-        def remembered(value: Any) -> Any:
-            try:
-                outcome = memo[value]
-            except KeyError:
-                try:
-                    outcome = clean_cell(column, value, ctx)
-                except RowError as exc:
-                    outcome = _Failed(exc)
-                except TypeError:  # an unhashable cell value: nothing to remember
-                    return clean_cell(column, value, ctx)
-                if len(memo) < 10_000:
-                    memo[value] = outcome
-            if type(outcome) is _Failed:
-                raise RowError(outcome.column, outcome.value, outcome.reason)
-            return outcome
-
-        return remembered
-    if kind == "id_number":
-        previous: list[Any] = [object(), None]
-
-        def id_number(value: Any) -> Any:
-            if value == previous[0] and type(value) is str:
-                outcome = previous[1]
-            else:
-                try:
-                    outcome = _clean_id(column, value)
-                except RowError as exc:
-                    outcome = _Failed(exc)
-                previous[0], previous[1] = value, outcome
-            if type(outcome) is _Failed:
-                raise RowError(outcome.column, outcome.value, outcome.reason)
-            return outcome
-
-        return id_number
-    clean = _CLEANERS[kind]
-    return functools.partial(clean, column)
-
-
-def _clean_row(
-    prepared: Prepared, cleaners: list[tuple[int, str, bool, Callable[[Any], Any]]], row: list
-) -> tuple[dict, list[RowError]]:
-    values: dict[str, Any] = dict.fromkeys(prepared.keys)
-    errors: list[RowError] = []
-    width = len(row)
-    for index, key, required, clean in cleaners:
-        try:
-            value = clean(row[index] if index < width else None)
-        except RowError as exc:
-            errors.append(exc)
-            continue
-        if value is None and required:
-            errors.append(RowError(key, "", _("This column is required.")))
-        values[key] = value
-    return values, errors
 
 
 # ---------------------------------------------------------------- jobs
@@ -512,7 +176,7 @@ def _stage_prepared(
                 continue
             total += 1
             ctx.row_number = number
-            values, row_errors = _clean_row(prepared, cleaners, row)
+            values, row_errors = clean_row(prepared, cleaners, row)
             if not row_errors:
                 try:
                     write_row(validate_row(values, ctx))
@@ -698,6 +362,10 @@ def commit_job(job_id: int) -> ImportJob:
             # Check the deferred foreign keys now rather than at COMMIT, so their cost shows in the report.
             checks_started = time.monotonic()
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            # The pages right after an import query what it wrote: a table it grew by a good part is re-analysed
+            # now, not when autovacuum next looks (a table taken for empty made joins nested loops: issue 11).
+            for label in kind.writes:
+                analyze_if_grown(apps.get_model(label), new)
             timings = {
                 "upsert_seconds": round(checks_started - upsert_started, 2),
                 "constraint_check_seconds": round(time.monotonic() - checks_started, 2),
@@ -731,7 +399,7 @@ def check_rows(kind: ImportKind, header: list, rows: Iterable[tuple[int, list]],
     """Every check of an import — the same cell cleaning, `validate_row` and set-based `reject_sql` as a job — on
     rows given by the caller (row number, cells) under `header`. Nothing is written. Raises SpreadsheetError when a
     required column is missing."""
-    prepared = _prepare_rows(kind, list(header), 0, iter(rows))
+    prepared = prepare_rows(kind, list(header), 0, iter(rows))
     if prepared.missing:
         raise SpreadsheetError(
             _("Required columns are missing: %(names)s.") % {"names": "、".join(str(c.label) for c in prepared.missing)}

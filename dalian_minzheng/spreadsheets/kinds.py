@@ -174,6 +174,7 @@ def _duplicate_sql(key: str) -> str:
 @register
 class PersonsKind(ImportKind):
     key = "people.persons"
+    writes = ("people.Person",)
     label = gettext_lazy("Persons")
     description = gettext_lazy("One row per person; an existing ID number updates that person.")
     lock_key = "people"
@@ -244,6 +245,7 @@ class PersonsKind(ImportKind):
 @register
 class HouseholdMembersKind(ImportKind):
     key = "people.household_members"
+    writes = ("people.Person", "people.Household", "people.HouseholdMember")
     label = gettext_lazy("Households with members")
     description = gettext_lazy(
         "One row per household member; the household is identified by its head's ID number, and the head's own row "

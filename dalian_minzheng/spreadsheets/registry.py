@@ -134,6 +134,8 @@ class ImportKind:
     lock_key: str = "default"
     columns: list[Column] = []
     staging: list[tuple[str, str]] = []
+    # The tables the commit inserts into ("app_label.Model"): re-analysed when an import grew them by a good part.
+    writes: tuple[str, ...] = ()
 
     def validate_row(self, row: dict[str, Any], ctx: Context) -> tuple:
         raise NotImplementedError

@@ -113,7 +113,7 @@ def errors_xlsx(job: ImportJob) -> bytes:
             value = row[index] if index < len(row) else ""
             if value is None or value == "":
                 continue
-            sheet.write_string(out, index, neutralise(engine._display(value)))
+            sheet.write_string(out, index, neutralise(engine.display_value(value)))
         sheet.write_number(out, width, number)
         sheet.write_string(out, width + 1, "；".join(reasons), red)
         out += 1

@@ -273,3 +273,21 @@ def test_management_command_prints_the_same_report(district_admin, media, tmp_pa
     out = capsys.readouterr().out
     assert "新增 4" in out and "拒绝 1" in out and "第 3 行 [身份证号]" in out
     assert Person.objects.count() == 4
+
+
+def test_an_import_that_grows_a_table_leaves_the_planner_its_rows(district_admin, run_import):
+    """The planner trap of issue 11 after a bulk write: persons analysed while empty, then an import fills them; the
+    pages that follow must not be planned from the "empty table" estimate until autovacuum looks."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE people_person")  # analysed while empty
+        cursor.execute("SELECT reltuples FROM pg_class WHERE relname = 'people_person'")
+        assert cursor.fetchone()[0] <= 0
+    rows = [[pid(1950 + i % 50, 100 + i), f"户主{i}", pid(1950 + i % 50, 100 + i), "户主", "城镇", COMMUNITY]
+            for i in range(300)]
+    job = run_import(district_admin, xlsx_bytes(rows), commit=True)
+    assert job.status == ImportStatus.COMMITTED, job.error_message
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reltuples FROM pg_class WHERE relname = 'people_person'")
+        assert cursor.fetchone()[0] >= 300
