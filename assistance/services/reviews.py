@@ -134,9 +134,11 @@ def case_decide_review(
             effective_from=next_month,
             reason=AmountChangeReason.REVIEW,
             note=reason,
-            basis={**(basis or {"rule": "decision", "size": size,
-                                 "income": None if income is None else str(income)}),
-                   "review": review.pk, "decided_on": decided_on.isoformat()},
+            basis={
+                **(basis or {"rule": "decision", "size": size, "income": None if income is None else str(income)}),
+                "review": review.pk,
+                "decided_on": decided_on.isoformat(),
+            },
             amount_basis=AmountBasis.STANDARD if basis else None,
         )
     elif outcome == ReviewOutcome.STOP:

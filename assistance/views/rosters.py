@@ -176,4 +176,3 @@ def roster_reconciliation_export(request):
     )
     response["Content-Disposition"] = f'attachment; filename="reconciliation-{district}-{month:%Y-%m}.xlsx"'
     return response
-
