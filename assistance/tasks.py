@@ -8,9 +8,31 @@ import pghistory
 from celery import shared_task
 
 from assistance import services
+from dalian_minzheng.core import jobs
+
+
+def _give_up_roster(key: str, message: str) -> None:
+    from assistance.models import PaymentRoster, RosterStatus
+
+    month, district = key.split(":")
+    PaymentRoster.objects.filter(month=month, district_id=district).exclude(status=RosterStatus.READY).update(
+        status=RosterStatus.FAILED
+    )
+
+
+def _roster_payments_inserted(*, roster) -> None:
+    # Inside the build's transaction, after the payments are inserted: the stage a test kills a worker at.
+    jobs.stage("payments")
+
+
+jobs.register("roster", give_up=_give_up_roster)
+services.register_roster_hook(_roster_payments_inserted)
 
 
 @shared_task(name="assistance.build_roster")
+@jobs.tracked(
+    "roster", task="assistance.build_roster", key=lambda month, district_code, user_id=None: f"{month}:{district_code}"
+)
 def build_roster(month: str, district_code: str, user_id: int | None = None) -> dict:
     """(Re)build one district's payment roster for a month; re-running gives the same roster."""
     month_date = dt.date.fromisoformat(month)

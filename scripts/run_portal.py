@@ -40,10 +40,12 @@ def main() -> int:
     # demo accounts when DEMO_DATA is on, which `make run` sets and production never does).
     subprocess.run([str(ROOT / "bin" / "migrate")], cwd=ROOT, env={**env, "PYTHON": sys.executable}, check=True)
 
-    processes = {
-        name: subprocess.Popen([str(ROOT / "bin" / name)], cwd=ROOT, env=env, start_new_session=True)
-        for name in ("web", "worker", "beat")
-    }
+    def start(name: str) -> subprocess.Popen:
+        proc = subprocess.Popen([str(ROOT / "bin" / name)], cwd=ROOT, env=env, start_new_session=True)
+        print(f"{name} started (pid {proc.pid})", flush=True)
+        return proc
+
+    processes = {name: start(name) for name in ("web", "worker", "beat")}
     print(f"portal running at http://{env.get('WEB_BIND', '127.0.0.1:8000')}  (Ctrl-C stops web, worker and beat)")
 
     def signal_group(proc: subprocess.Popen, signum: int) -> None:
@@ -82,14 +84,33 @@ def main() -> int:
     # KeyboardInterrupt. The children run in their own sessions, so only this process decides how they stop.
     for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, interrupt)
+    # A worker that dies (killed, out of memory) is started again, after 1, 2, 4 … up to WORKER_RESTART_MAX_SECONDS
+    # seconds while it keeps dying at once; web and beat go on serving meanwhile, and the jobs it was running are
+    # re-queued by beat (core/jobs.py). Web or beat exiting still stops the portal: nothing can stand in for them.
+    backoff_max = float(env.get("WORKER_RESTART_MAX_SECONDS", "30"))
+    backoff = 1.0
+    started_at = time.monotonic()
+    restart_at: float | None = None
     try:
         while True:
             for name, proc in processes.items():
-                if proc.poll() is not None:
-                    print(f"{name} exited with {proc.returncode}; stopping the others", file=sys.stderr)
-                    stop()
-                    return 1
-            time.sleep(1)
+                if name == "worker" or proc.poll() is None:
+                    continue
+                print(f"{name} exited with {proc.returncode}; stopping the others", file=sys.stderr)
+                stop()
+                return 1
+            worker = processes["worker"]
+            if restart_at is None and worker.poll() is not None:
+                if time.monotonic() - started_at >= 60:
+                    backoff = 1.0  # it ran a good while: a new failure, not a crash loop
+                print(f"worker exited with {worker.returncode}; restarting it in {backoff:g}s", file=sys.stderr)
+                restart_at = time.monotonic() + backoff
+                backoff = min(backoff * 2, backoff_max)
+            if restart_at is not None and time.monotonic() >= restart_at:
+                signal_group(worker, signal.SIGKILL)  # what is left of its group (pool children)
+                processes["worker"] = start("worker")
+                started_at, restart_at = time.monotonic(), None
+            time.sleep(0.5)
     except KeyboardInterrupt:
         stop()
         return 0

@@ -6,9 +6,20 @@ from __future__ import annotations
 from celery import shared_task
 
 from dalian_minzheng.audit.context import audit_context
+from dalian_minzheng.core import jobs
+
+
+def _give_up(key: str, message: str) -> None:
+    from assistance.checks.models import CheckRun, RunStatus
+
+    CheckRun.objects.filter(pk=int(key)).exclude(status=RunStatus.DONE).update(status=RunStatus.FAILED, error=message)
+
+
+jobs.register("check", give_up=_give_up)
 
 
 @shared_task(bind=True, name="checks.execute_run")
+@jobs.tracked("check", task="checks.execute_run", key=lambda run_id: run_id, bind=True)
 def execute_run(self, run_id: int) -> str:
     from assistance.checks import services
     from assistance.checks.models import CheckRun

@@ -10,11 +10,20 @@ from django.core.exceptions import ValidationError
 
 from assistance.raises import services
 from dalian_minzheng.audit.context import audit_context
+from dalian_minzheng.core import jobs
 
 log = logging.getLogger(__name__)
 
 
+def _give_up(key: str, message: str) -> None:
+    services.raise_record_failure(raise_id=int(key), message=message)
+
+
+jobs.register("raise", give_up=_give_up)
+
+
 @shared_task(name="raises.apply_raise", bind=True, acks_late=True)
+@jobs.tracked("raise", task="raises.apply_raise", key=lambda raise_id, user_id=None: raise_id, bind=True)
 def apply_raise(self, raise_id: int, user_id: int | None = None) -> dict:
     user = get_user_model().objects.filter(pk=user_id).first() if user_id else None
     with audit_context(task="raises.apply_raise", task_id=self.request.id, user_id=user_id, raise_id=raise_id):

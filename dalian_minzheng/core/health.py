@@ -41,18 +41,30 @@ def _check_worker() -> dict:
     try:
         answer = result.get(timeout=WORKER_TIMEOUT_SECONDS)
     except CeleryTimeout:
-        # Tell "no worker at all" from "workers alive but every slot busy" (a long import, a raise): both are down
-        # for new work, but they call for different action.
+        # Tell "busy" (workers alive, every slot taken by a long import or raise: new work waits) from "dead" (no
+        # worker answers, and the running jobs' heartbeats have gone silent: nothing moves until one is started).
+        from dalian_minzheng.core import jobs
+
         alive = app.control.ping(timeout=1.0)
+        beats = jobs.heartbeat_summary()
+        fresh = beats["running"] - beats["stale"]
         if alive:
             names = ", ".join(sorted(name for reply in alive for name in reply))
             error = f"no task answer within {WORKER_TIMEOUT_SECONDS:g}s; {len(alive)} worker(s) alive but busy: {names}"
+            state = "busy"
+        elif fresh:
+            error = f"no task answer within {WORKER_TIMEOUT_SECONDS:g}s; busy: {fresh} running job(s) send heartbeats"
+            state = "busy"
         else:
             error = f"no worker is running (no task answer within {WORKER_TIMEOUT_SECONDS:g}s)"
-        return {"ok": False, "error": error}
+            if beats["stale"]:
+                silent = beats["oldest_heartbeat_seconds"]
+                error += f"; {beats['stale']} running job(s) without a heartbeat for {silent:g}s"
+            state = "dead"
+        return {"ok": False, "state": state, "error": error, "jobs": beats}
     finally:
         result.forget()
-    return {"ok": answer == "pong", "round_trip_ms": round((time.monotonic() - started) * 1000, 1)}
+    return {"ok": answer == "pong", "state": "ok", "round_trip_ms": round((time.monotonic() - started) * 1000, 1)}
 
 
 CHECKS = {"database": _check_database, "redis": _check_redis, "worker": _check_worker}
