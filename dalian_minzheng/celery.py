@@ -2,12 +2,26 @@
 
 import os
 
-from celery import Celery
+from celery import Celery, Task
 from celery.signals import worker_init
+from django.db import InterfaceError, OperationalError
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dalian_minzheng.settings")
 
-app = Celery("dalian_minzheng")
+
+class PortalTask(Task):
+    """Every task: one that meets a database restart (connection refused or cut) is retried with backoff instead of
+    failing, so the queued work survives a PostgreSQL restart (tasks are idempotent; ~8 minutes of retries).
+    tests/foundation/test_recovery.py restarts PostgreSQL under a queued task."""
+
+    autoretry_for = (InterfaceError, OperationalError)
+    max_retries = 10
+    retry_backoff = 1
+    retry_backoff_max = 60
+    retry_jitter = False
+
+
+app = Celery("dalian_minzheng", task_cls=PortalTask)
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 

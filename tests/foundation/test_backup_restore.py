@@ -1,0 +1,58 @@
+"""Backup and restore (issue 13, item 7): pg_dump of the demo data, pg_restore into an empty database, and the same
+totals there (every table's row count and money sums) as in the original — the procedure of README "Backup and
+restore", with the same tools."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+
+import psycopg
+import pytest
+from django.core.management import call_command
+from django.db import connection
+
+from dalian_minzheng.core.totals import database_totals
+
+
+def _conninfo(dbname: str) -> dict:
+    s = connection.settings_dict
+    return {k: v for k, v in {"dbname": dbname, "user": s["USER"], "host": s["HOST"], "port": s["PORT"]}.items() if v}
+
+
+def _args(info: dict) -> list[str]:
+    flags = {"dbname": "--dbname", "user": "--username", "host": "--host", "port": "--port"}
+    return [f"{flags[k]}={v}" for k, v in info.items()]
+
+
+@pytest.mark.skipif(not shutil.which("pg_dump") or not shutil.which("pg_restore"), reason="no pg_dump/pg_restore")
+@pytest.mark.django_db(transaction=True)
+def test_pg_dump_and_pg_restore_give_back_the_same_totals(settings, tmp_path):
+    settings.DEMO_DATA = True
+    call_command("load_reference_data", verbosity=0)
+    call_command("load_demo_data", verbosity=0)
+    with connection.cursor() as cursor:
+        before = database_totals(cursor)
+    assert before["assistance_case"]["rows"] > 0 and before["assistance_caseevent"]["rows"] > 0
+    assert any(v != "0" for k, v in before["assistance_case"].items() if k != "rows")  # money is compared
+
+    source = connection.settings_dict["NAME"]
+    restored = f"{source}_restore"[:63]
+    dump = tmp_path / "portal.dump"
+    subprocess.run(["pg_dump", "--format=custom", f"--file={dump}", *_args(_conninfo(source))], check=True)
+    admin = psycopg.connect(**_conninfo("postgres"), autocommit=True)
+    try:
+        admin.execute(f'DROP DATABASE IF EXISTS "{restored}"')
+        admin.execute(f'CREATE DATABASE "{restored}"')
+        subprocess.run(
+            ["pg_restore", "--exit-on-error", "--no-owner", *_args(_conninfo(restored)), str(dump)], check=True
+        )
+        with psycopg.connect(**_conninfo(restored)) as copy, copy.cursor() as cursor:
+            after = database_totals(cursor)
+            # the restored audit trail is as protected as the original: its triggers came back with it
+            cursor.execute("SELECT count(*) FROM pg_trigger WHERE tgname LIKE 'pgtrigger_no_truncate_%%'")
+            assert cursor.fetchone()[0] >= 30
+        assert after == before
+    finally:
+        admin.execute(f'DROP DATABASE IF EXISTS "{restored}" WITH (FORCE)')
+        admin.close()
