@@ -81,6 +81,7 @@ def test_a_raise_apply_leaves_the_planner_the_amount_changes_it_wrote(divisions,
 
     progs = f.standards()
     f.mixed_cases()
+    f.tolerate_outliers()  # approved by one admin: the guard has its own tests
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE assistance_caseamountchange")  # analysed while (nearly) empty
     on = f.month_start(0)
