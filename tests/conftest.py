@@ -262,8 +262,17 @@ def page(browser, live_server):
     context = browser.new_context(locale="zh-CN", base_url=live_server.url)
     page = context.new_page()
     page.set_default_timeout(15000)
+    # Issue 13: the Content-Security-Policy must never have to refuse anything the portal itself sends. Chromium
+    # reports each refusal on the console; every journey fails on one (the journeys may also assert it themselves).
+    page.csp_violations = []
+    page.on(
+        "console",
+        lambda message: page.csp_violations.append(message.text) if "Content Security Policy" in message.text else None,
+    )
     yield page
+    violations = list(page.csp_violations)
     context.close()
+    assert not violations, f"CSP violations in the browser: {violations}"
 
 
 @pytest.fixture

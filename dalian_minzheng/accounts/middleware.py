@@ -13,9 +13,8 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from dalian_minzheng.accounts.signals import OTP_PENDING
+from dalian_minzheng.accounts.signals import LAST_ACTIVITY, OTP_PENDING
 
-LAST_ACTIVITY = "accounts.last_activity"
 # The session is written at most once a minute for the activity stamp, not on every request.
 ACTIVITY_RESOLUTION = 60
 

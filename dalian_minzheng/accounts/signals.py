@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from django.contrib.auth import signals
 from django.dispatch import receiver
 
@@ -10,12 +12,16 @@ from dalian_minzheng.audit.services import record_access
 
 # Session key: set at login when the account must pass a one-time code before it may use any page.
 OTP_PENDING = "accounts.otp_pending"
+# Session key: the time of the last request, for the idle timeout (accounts/middleware.py).
+LAST_ACTIVITY = "accounts.last_activity"
 
 
 @receiver(signals.user_logged_in, dispatch_uid="accounts.login_event")
 def _logged_in(sender, request, user, **kwargs):
     record_access(user=user, kind=AccessKind.LOGIN, request=request)
     if request is not None and hasattr(request, "session"):
+        # stamped with the login itself, so the first page after it need not write the session again
+        request.session[LAST_ACTIVITY] = int(time.time())
         from dalian_minzheng.accounts.otp import needs_second_factor
 
         if needs_second_factor(user):

@@ -22,6 +22,8 @@ from django.utils.translation import gettext as _
 
 from dalian_minzheng.accounts.models import Role
 from dalian_minzheng.accounts.policy import ADMINS, ALL_ROLES, access
+from dalian_minzheng.audit.models import AccessKind
+from dalian_minzheng.audit.services import record_access
 from dalian_minzheng.spreadsheets import engine, exports, reading, reports, selectors, services
 from dalian_minzheng.spreadsheets.forms import UploadForm
 from dalian_minzheng.spreadsheets.models import ExportJob, ExportStatus, ImportJob, ImportStatus
@@ -124,6 +126,8 @@ def import_errors_xlsx(request, pk: int):
         return redirect("spreadsheets:import_detail", pk=job.pk)
     response = HttpResponse(reports.errors_xlsx(job), content_type=XLSX)
     response["Content-Disposition"] = f"attachment; filename=import-{job.pk}-errors.xlsx"
+    # the rejected rows carry full ID numbers as they were uploaded
+    record_access(user=request.user, kind=AccessKind.DOWNLOAD, obj=job, detail={"file": "errors"}, request=request)
     return response
 
 
@@ -133,7 +137,9 @@ def import_file(request, pk: int):
     job = selectors.import_job_get(user=request.user, pk=pk)
     if not job.file:
         raise Http404  # an unreadable file is not kept
-    return FileResponse(job.file.open("rb"), as_attachment=True, filename=job.original_name)
+    response = FileResponse(job.file.open("rb"), as_attachment=True, filename=job.original_name)
+    record_access(user=request.user, kind=AccessKind.DOWNLOAD, obj=job, detail={"file": "upload"}, request=request)
+    return response
 
 
 @access(roles=IMPORT_READERS, sample_kwargs=lambda code: {"kind": "people.persons"})

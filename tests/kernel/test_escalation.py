@@ -125,3 +125,34 @@ def test_a_login_does_not_write_a_user_event(client, caseworker):
     before = caseworker.events.count()
     assert client.login(username=caseworker.username, password=TEST_PASSWORD)
     assert caseworker.events.count() == before
+
+
+def test_city_admin_adds_an_account_with_role_and_division_only(admin_client):
+    """The add page offers role and division, nothing that lifts an account above its role; a hand-made POST with
+    the privilege fields still makes a plain caseworker."""
+    group = Group.objects.create(name="everything")
+    url = reverse("admin:accounts_user_add")
+    body = admin_client.get(url).content.decode()
+    assert 'name="role"' in body and 'name="division"' in body
+    for field in ("is_superuser", "is_staff", "groups", "user_permissions"):
+        assert f'name="{field}"' not in body, field
+    response = admin_client.post(
+        url,
+        {
+            "username": "new_cw",
+            "usable_password": "true",
+            "password1": "Neues-Kennwort-2026x",
+            "password2": "Neues-Kennwort-2026x",
+            "full_name": "新人",
+            "role": "caseworker",
+            "division": "210202001",
+            "is_superuser": "on",
+            "is_staff": "on",
+            "groups": [group.pk],
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    new = User.objects.get(username="new_cw")
+    assert new.role == "caseworker" and new.division_id == "210202001"
+    assert not new.is_superuser and not new.is_staff and not new.groups.exists()
+    assert new.events.filter(pgh_label="insert").exists()  # the new account is on the audit trail too

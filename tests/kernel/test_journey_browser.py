@@ -44,3 +44,22 @@ def test_caseworker_finds_person_sees_masked_id_and_cannot_open_other_district(p
     response = page.goto(f"/people/households/{foreign.pk}/")
     assert response.status == 404
     assert "韩外区" not in page.content()
+
+    # The strict CSP was on every page of the journey and refused nothing the portal sent (console listener in the
+    # `page` fixture); the language switch, formerly an inline onchange, still works from the static script.
+    assert "script-src 'self'" in response.headers["content-security-policy"]
+    page.goto("/people/")
+    page.select_option("#id_language", "en")
+    page.wait_for_load_state("networkidle")
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert page.csp_violations == []
+
+    # Control: an injected inline script is refused, and the listener sees the refusal.
+    page.evaluate(
+        "() => { const s = document.createElement('script'); s.textContent = 'window.x = 1'; "
+        "document.body.appendChild(s); }"
+    )
+    page.wait_for_function("() => true")
+    assert page.evaluate("() => window.x") is None
+    assert page.csp_violations and "inline script" in page.csp_violations[0]
+    page.csp_violations.clear()

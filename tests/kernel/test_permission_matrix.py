@@ -164,7 +164,16 @@ def _url(route: Route, kwargs: dict) -> str:
 
 
 def _request(client, url: str, method: str):
-    return client.get(url) if method == "GET" else client.post(url, {})
+    response = client.get(url) if method == "GET" else client.post(url, {})
+    _check_headers(response, url, authenticated=True)
+    return response
+
+
+def _check_headers(response, url: str, authenticated: bool) -> None:
+    """Issue 13: every answer carries the CSP; whatever a logged-in user gets may hold personal data: no-store."""
+    assert "default-src 'self'" in response.get("Content-Security-Policy", ""), f"{url}: no CSP header"
+    if authenticated:
+        assert "no-store" in response.get("Cache-Control", ""), f"{url}: answer to a logged-in user without no-store"
 
 
 # ---------------------------------------------------------------------------------------------------- tests
@@ -208,6 +217,7 @@ def test_policy_matrix(route, role_users, client):
         if url is None:
             return  # a public URL whose kwargs we cannot fill: nothing to protect, nothing to check
         response = client.get(url)
+        _check_headers(response, url, authenticated=False)
         assert response.status_code != 403, f"public {route.id} answered 403 to an anonymous user"
         assert not (response.status_code == 302 and response["Location"].startswith(_login_url())), (
             f"public {route.id} redirected an anonymous user to the login page"
@@ -287,6 +297,7 @@ def test_admin_is_staff_only(role_users, client):
             else:
                 client.force_login(user)
             response = client.get(url)
+            _check_headers(response, url, authenticated=False)
             assert response.status_code == 302 and response["Location"].startswith(login), (
                 f"{user or 'anonymous'} GET {url} ({route.name}): {response.status_code}, expected admin login"
             )
@@ -306,6 +317,7 @@ def test_admin_changelists_work_for_a_superuser(divisions, client):
         opts = model._meta
         url = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
         response = client.get(url)
+        _check_headers(response, url, authenticated=True)
         assert response.status_code == 200, f"{url}: {response.status_code}"
         if model_admin.has_add_permission(type("R", (), {"user": superuser})()):
             response = client.get(reverse(f"admin:{opts.app_label}_{opts.model_name}_add"))

@@ -1,0 +1,15 @@
+// Behaviour that used to sit in inline on* attributes, which the Content-Security-Policy forbids.
+// <select data-autosubmit data-clear="street community"> submits its form on change, first emptying the named fields.
+document.addEventListener("change", function (event) {
+  var field = event.target.closest("[data-autosubmit]");
+  if (!field || !field.form) {
+    return;
+  }
+  (field.dataset.clear || "").split(/\s+/).filter(Boolean).forEach(function (name) {
+    var other = field.form.elements.namedItem(name);
+    if (other) {
+      other.value = "";
+    }
+  });
+  field.form.submit();
+});
