@@ -143,6 +143,9 @@ def main() -> None:
     parser.add_argument("--run-time", type=int, default=60)
     parser.add_argument("--web-workers", type=int, default=2)
     parser.add_argument("--reuse", action="store_true", help="keep the scratch database of a former run")
+    parser.add_argument(
+        "--keep-alive", type=int, default=None, help="gunicorn --keep-alive seconds (default: bin/web's, 5)"
+    )
     args = parser.parse_args()
 
     os.environ["DATABASE_URL"] = _scratch(args.reuse)
@@ -179,7 +182,8 @@ def main() -> None:
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
     }
     web = subprocess.Popen(
-        [str(ROOT / "bin" / "web"), "--access-logfile", "/dev/null"],
+        [str(ROOT / "bin" / "web"), "--access-logfile", "/dev/null"]
+        + (["--keep-alive", str(args.keep_alive)] if args.keep_alive is not None else []),
         cwd=ROOT, env=env, start_new_session=True, stdout=subprocess.DEVNULL,
     )  # fmt: skip
     try:

@@ -26,6 +26,7 @@ def _args(info: dict) -> list[str]:
 
 
 @pytest.mark.skipif(not shutil.which("pg_dump") or not shutil.which("pg_restore"), reason="no pg_dump/pg_restore")
+@pytest.mark.timeout(300)  # demo data, a dump, a second database restored (~40 s here; more on a busy machine)
 @pytest.mark.django_db(transaction=True)
 def test_pg_dump_and_pg_restore_give_back_the_same_totals(settings, tmp_path):
     settings.DEMO_DATA = True

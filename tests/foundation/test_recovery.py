@@ -204,6 +204,7 @@ def _stop(proc: subprocess.Popen) -> None:
     proc.wait(timeout=60)
 
 
+@pytest.mark.timeout(300)  # two servers started, four outages waited out (~50 s here; more on a busy machine)
 def test_pages_and_queued_work_survive_redis_and_postgresql_restarts(stack):
     url, celery, redis, pg = stack["url"], stack["celery"], stack["redis"], stack["pg"]
     web, worker = stack["start"]("web"), stack["start"]("worker")
