@@ -27,27 +27,6 @@ ADMIN_READERS = ADMINS | {Role.AUDITOR}
 API_MAX_BYTES = getattr(settings, "CHECKS_API_MAX_BYTES", 5 * 1024 * 1024)
 
 
-def _sample_item(division_code: str) -> dict:
-    """URL kwargs for the permission matrix: the catalogue is city-wide reference data, not a division's record."""
-    from assistance.checks import reference
-
-    if not DataItem.objects.exists():
-        reference.load()
-    return {"pk": DataItem.objects.order_by("pk").values_list("pk", flat=True).first()}
-
-
-def _sample_token(division_code: str) -> dict:
-    import secrets
-
-    _sample_item(division_code)
-    from assistance.checks.models import Department
-
-    token = DepartmentToken.objects.create(
-        department=Department.objects.order_by("pk").first(), name="sample", token_hash=secrets.token_hex(32)
-    )
-    return {"pk": token.pk}
-
-
 def _form_errors(exc: ValidationError, form=None) -> None:
     if form is not None and hasattr(exc, "error_dict"):
         for field, errors in exc.message_dict.items():
@@ -206,7 +185,7 @@ def catalogue(request):
     )
 
 
-@access(roles=ALL_ROLES, write_roles=CITY, sample_kwargs=_sample_item)
+@access(roles=ALL_ROLES, write_roles=CITY)
 def item_edit(request, pk: int):
     # the catalogue is city-wide reference data: no division, every role may read it, only the city admin edits
     item = get_object_or_404(DataItem.objects.select_related("department", "category"), pk=pk)
@@ -275,7 +254,7 @@ def tokens(request):
     return render(request, "checks/tokens.html", {"tokens": selectors.tokens(), "form": form, "plain": plain})
 
 
-@access(roles=CITY, write_roles=CITY, sample_kwargs=_sample_token)
+@access(roles=CITY, write_roles=CITY)
 def token_revoke(request, pk: int):
     token = get_object_or_404(DepartmentToken, pk=pk)
     if request.method == "POST":

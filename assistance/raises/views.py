@@ -28,20 +28,6 @@ from dalian_minzheng.audit.services import record_access
 READERS = frozenset({Role.DISTRICT_ADMIN, Role.CITY_ADMIN, Role.AUDITOR})
 
 
-def _sample_raise(division_code: str) -> dict:
-    """URL kwargs for the permission matrix: a raise is a city-wide decision, not a division's record, so every
-    reader may open every raise (the case figures inside are scoped by the selectors)."""
-    import datetime as dt
-
-    from assistance.raises.models import Raise
-
-    raise_record = Raise.objects.filter(title="permission matrix").first() or Raise.objects.create(
-        title="permission matrix", method="increase_amount", value=10, effective_from=dt.date(2030, 1, 1),
-        components=["basic"],
-    )  # fmt: skip
-    return {"pk": raise_record.pk}
-
-
 def _errors(exc: ValidationError) -> list[str]:
     return exc.messages
 
@@ -82,7 +68,7 @@ def _add_errors(form, exc: ValidationError) -> None:
         form.add_error(None, exc.messages)
 
 
-@access(roles=CITY, write_roles=CITY, sample_kwargs=_sample_raise)
+@access(roles=CITY, write_roles=CITY)
 def raise_edit(request, pk: int):
     raise_record = selectors.raise_get(user=request.user, pk=pk)
     if raise_record.status != RaiseStatus.DRAFT:
@@ -100,7 +86,7 @@ def raise_edit(request, pk: int):
     return render(request, "raises/raise_form.html", {"form": form, "raise_record": raise_record})
 
 
-@access(roles=READERS, write_roles=CITY, sample_kwargs=_sample_raise)
+@access(roles=READERS, write_roles=CITY)
 def raise_detail(request, pk: int):
     raise_record = selectors.raise_get(user=request.user, pk=pk)
     plan = None
@@ -123,7 +109,7 @@ def raise_detail(request, pk: int):
     )
 
 
-@access(roles=CITY, write_roles=CITY, sample_kwargs=_sample_raise)
+@access(roles=CITY, write_roles=CITY)
 @require_POST
 def raise_approve(request, pk: int):
     raise_record = selectors.raise_get(user=request.user, pk=pk)
@@ -137,7 +123,7 @@ def raise_approve(request, pk: int):
     return redirect("raises:detail", pk=pk)
 
 
-@access(roles=CITY, write_roles=CITY, sample_kwargs=_sample_raise)
+@access(roles=CITY, write_roles=CITY)
 @require_POST
 def raise_withdraw(request, pk: int):
     raise_record = selectors.raise_get(user=request.user, pk=pk)
@@ -151,7 +137,7 @@ def raise_withdraw(request, pk: int):
     return redirect("raises:detail", pk=pk)
 
 
-@access(roles=CITY, write_roles=CITY, sample_kwargs=_sample_raise)
+@access(roles=CITY, write_roles=CITY)
 @require_POST
 def raise_apply(request, pk: int):
     from assistance.raises.tasks import apply_raise
@@ -170,7 +156,7 @@ def raise_apply(request, pk: int):
     return redirect("raises:detail", pk=pk)
 
 
-@access(roles=READERS, write_roles=CITY, sample_kwargs=_sample_raise)
+@access(roles=READERS, write_roles=CITY)
 def raise_progress(request, pk: int):
     raise_record = selectors.raise_get(user=request.user, pk=pk)
     return render(
@@ -180,7 +166,7 @@ def raise_progress(request, pk: int):
     )
 
 
-@access(roles=READERS, write_roles=CITY, sample_kwargs=_sample_raise)
+@access(roles=READERS, write_roles=CITY)
 def raise_preview(request, pk: int):
     raise_record = selectors.raise_get(user=request.user, pk=pk)
     if raise_record.status == RaiseStatus.APPLIED:
@@ -198,7 +184,7 @@ def raise_preview(request, pk: int):
     )
 
 
-@access(roles=CITY, write_roles=CITY, sample_kwargs=_sample_raise)
+@access(roles=CITY, write_roles=CITY)
 @require_POST
 def raise_acknowledge(request, pk: int):
     """A second city admin acknowledges one outlier group of the preview."""
@@ -281,7 +267,7 @@ def _write_sheets(buffer, sheets) -> int:
     return count
 
 
-@access(roles=READERS, write_roles=CITY, sample_kwargs=_sample_raise)
+@access(roles=READERS, write_roles=CITY)
 def raise_preview_export(request, pk: int):
     raise_record = selectors.raise_get(user=request.user, pk=pk)
     preview = selectors.raise_preview(user=request.user, raise_record=raise_record, top=200)
@@ -304,7 +290,7 @@ def raise_preview_export(request, pk: int):
     )
 
 
-@access(roles=READERS, write_roles=CITY, sample_kwargs=_sample_raise)
+@access(roles=READERS, write_roles=CITY)
 def raise_report(request, pk: int):
     raise_record = selectors.raise_get(user=request.user, pk=pk)
     report = selectors.raise_report(user=request.user, raise_record=raise_record)
@@ -315,7 +301,7 @@ def raise_report(request, pk: int):
     )
 
 
-@access(roles=READERS, write_roles=CITY, sample_kwargs=_sample_raise)
+@access(roles=READERS, write_roles=CITY)
 def raise_report_export(request, pk: int):
     raise_record = selectors.raise_get(user=request.user, pk=pk)
     report = selectors.raise_report(user=request.user, raise_record=raise_record)
@@ -327,7 +313,7 @@ def raise_report_export(request, pk: int):
     )
 
 
-@access(roles=READERS, write_roles=CITY, sample_kwargs=_sample_raise)
+@access(roles=READERS, write_roles=CITY)
 def raise_notice(request, pk: int):
     """The notice for affected households, always in Chinese (it is posted in communities): generated from the
     raise, or as the city admin worded it here (POST: save the text; "reset": back to the generated one)."""

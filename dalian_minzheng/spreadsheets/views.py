@@ -142,7 +142,7 @@ def import_file(request, pk: int):
     return response
 
 
-@access(roles=IMPORT_READERS, sample_kwargs=lambda code: {"kind": "people.persons"})
+@access(roles=IMPORT_READERS)
 def import_template(request, kind: str):
     try:
         import_kind = get_kind(kind)

@@ -15,6 +15,7 @@ from assistance.checks.models import (
     DataItem,
     Department,
     DepartmentRecord,
+    DepartmentToken,
     Finding,
     Outcome,
     Resolution,
@@ -23,7 +24,7 @@ from assistance.checks.models import (
 )
 from dalian_minzheng.people.models import HouseholdMember
 from tests.assistance.factories import make_application, make_case
-from tests.factories_registry import scoped_factory
+from tests.factories_registry import sample_kwargs, scoped_factory
 
 _refs = itertools.count(1)
 
@@ -111,3 +112,22 @@ def make_authorisation(division_code: str) -> Authorisation:
 
 
 __all__ = ["make_application", "make_case", "authorise", "deliver", "member_numbers", "ensure_catalogue"]
+
+
+@sample_kwargs("checks:item_edit")
+def sample_item(division_code: str) -> dict:
+    """The permission matrix's URL kwargs: the catalogue is city-wide reference data, not a division's record."""
+    if not DataItem.objects.exists():
+        reference.load()
+    return {"pk": DataItem.objects.order_by("pk").values_list("pk", flat=True).first()}
+
+
+@sample_kwargs("checks:token_revoke")
+def sample_token(division_code: str) -> dict:
+    import secrets
+
+    sample_item(division_code)
+    token = DepartmentToken.objects.create(
+        department=Department.objects.order_by("pk").first(), name="sample", token_hash=secrets.token_hex(32)
+    )
+    return {"pk": token.pk}

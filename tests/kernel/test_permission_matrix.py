@@ -4,7 +4,8 @@ The URL patterns are walked from the root resolver at collection time, so every 
 checked without anyone listing them here. Each view's `access_policy` (set by `@access`, see
 dalian_minzheng/accounts/policy.py for the rules) is what the responses are checked against. A view without a policy
 fails. Records for URLs with `model=` are made by the factories registered with `@scoped_factory` in any
-tests/**/factories.py (imported automatically).
+tests/**/factories.py (imported automatically); the kwargs of other URLs by the functions registered there with
+`@sample_kwargs(<url name>)`.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from django.views.generic.base import RedirectView
 from django.views.i18n import set_language
 
 from dalian_minzheng.accounts.policy import AccessPolicy
-from tests.factories_registry import SCOPED_FACTORIES
+from tests.factories_registry import SAMPLE_KWARGS, SCOPED_FACTORIES
 
 TESTS_DIR = Path(__file__).resolve().parent.parent
 ROLES = ("caseworker", "district_admin", "city_admin", "auditor")
@@ -131,6 +132,8 @@ class _Records:
     def _build(self, route: Route, policy: AccessPolicy, division: str) -> dict:
         if not route.kwarg_names:
             return {}
+        if route.name in SAMPLE_KWARGS:
+            return dict(SAMPLE_KWARGS[route.name](division))
         if policy.sample_kwargs is not None:
             return dict(policy.sample_kwargs(division))
         if policy.model is not None:
@@ -144,13 +147,14 @@ class _Records:
             if len(route.kwarg_names) != 1:
                 pytest.fail(
                     f"{route.id} ({route.route}) has kwargs {route.kwarg_names}; a record URL takes one <int:pk> — "
-                    f"or declare sample_kwargs= in @access"
+                    f"or register its kwargs with @sample_kwargs({route.id!r}) in tests/**/factories.py"
                 )
             obj = factory(division)
             return {route.kwarg_names[0]: obj.pk}
         pytest.fail(
             f"{route.id} ({route.route}) takes kwargs {route.kwarg_names} but its @access declares neither model= "
-            f"(with a registered @scoped_factory) nor sample_kwargs=; the matrix cannot build a URL for it"
+            f"(with a registered @scoped_factory) nor sample_kwargs=, and no @sample_kwargs({route.id!r}) is"
+            f" registered in tests/**/factories.py; the matrix cannot build a URL for it"
         )
 
 

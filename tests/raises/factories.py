@@ -7,6 +7,8 @@ import datetime as dt
 import itertools
 from decimal import Decimal
 
+from tests.factories_registry import sample_kwargs
+
 _seq = itertools.count(1)
 
 PROGRAMMES = {
@@ -191,3 +193,29 @@ def tolerate_outliers():
         effective_from=dt.date(2000, 1, 1), case_factor=Decimal("1000"), district_above_percent=Decimal("9999"),
         note="tests of the recomputation",
     )  # fmt: skip
+
+
+@sample_kwargs(
+    "raises:detail",
+    "raises:edit",
+    "raises:approve",
+    "raises:withdraw",
+    "raises:apply",
+    "raises:progress",
+    "raises:preview",
+    "raises:preview_export",
+    "raises:report",
+    "raises:report_export",
+    "raises:notice",
+    "raises:acknowledge",
+)
+def sample_raise(division_code: str) -> dict:
+    """The permission matrix's URL kwargs: a raise is a city-wide decision, not a division's record, so every
+    reader may open every raise (the case figures inside are scoped by the selectors)."""
+    from assistance.raises.models import Raise
+
+    raise_record = Raise.objects.filter(title="permission matrix").first() or Raise.objects.create(
+        title="permission matrix", method="increase_amount", value=10, effective_from=dt.date(2030, 1, 1),
+        components=["basic"],
+    )  # fmt: skip
+    return {"pk": raise_record.pk}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.core.files.base import ContentFile
 
-from tests.factories_registry import scoped_factory
+from tests.factories_registry import sample_kwargs, scoped_factory
 
 
 @scoped_factory("spreadsheets.ImportJob")
@@ -26,3 +26,9 @@ def make_import_job(division_code: str):
     job.file.save("persons.csv", ContentFile("姓名,身份证号,区划代码\r\n".encode()), save=False)
     job.save()
     return job
+
+
+@sample_kwargs("spreadsheets:import_template")
+def sample_kind(division_code: str) -> dict:
+    """The permission matrix's URL kwargs for a kind's template: any registered kind."""
+    return {"kind": "people.persons"}
