@@ -121,3 +121,25 @@ def _superuser_only_beat_admin() -> None:
 
 
 _superuser_only_beat_admin()
+
+
+def _record_admin_password_changes() -> None:
+    """A staff member changing their own password in the admin leaves the same access event as the portal's page."""
+    original = admin.site.password_change
+    if getattr(original, "records_access", False):
+        return
+
+    def password_change(request, extra_context=None):
+        response = original(request, extra_context)
+        if request.method == "POST" and response.status_code == 302:
+            from dalian_minzheng.audit.models import AccessKind
+            from dalian_minzheng.audit.services import record_access
+
+            record_access(user=request.user, kind=AccessKind.PASSWORD_CHANGE, obj=request.user, request=request)
+        return response
+
+    password_change.records_access = True
+    admin.site.password_change = password_change
+
+
+_record_admin_password_changes()

@@ -161,3 +161,20 @@ def test_totp_is_optional_unless_required(client, city_admin, caseworker, settin
     assert _login(client, caseworker.username, TEST_PASSWORD).status_code == 302  # other roles are not asked
     assert client.get(reverse("people:person_list")).status_code == 200
     assert client.get(reverse("accounts:otp_enrol")).status_code == 403
+
+
+def test_a_password_change_in_the_admin_is_an_access_event_too(client, city_admin):
+    from dalian_minzheng.accounts.services import user_apply_role
+
+    user_apply_role(user=city_admin)  # staff, as in production
+    client.force_login(city_admin)
+    new = "Neues-Kennwort-2026x"
+    response = client.post(
+        reverse("admin:password_change"),
+        {"old_password": TEST_PASSWORD, "new_password1": new, "new_password2": new},
+    )
+    assert response.status_code == 302
+    city_admin.refresh_from_db()
+    assert city_admin.check_password(new)
+    event = AccessEvent.objects.get(kind=AccessKind.PASSWORD_CHANGE)
+    assert event.user == city_admin and event.object_id == str(city_admin.pk)
