@@ -7,6 +7,7 @@ beat processes)."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -89,6 +90,7 @@ class Scenario:
     state: Callable[[dict], dict]  # row counts and totals to compare with an undisturbed run
     expected: dict | Callable[[dict], dict]  # or computed from the data (the reference an undisturbed run meets)
     prepare: Callable[[dict], None] | None = None  # whatever the job needs, before the worker starts
+    page: Callable[[dict], tuple[str, object]] | None = None  # the job's progress page (url, whose)
 
 
 # ---------------------------------------------------------------- imports
@@ -316,6 +318,7 @@ SCENARIOS = {
         _import_state,
         IMPORT_VALIDATED,
         prepare=_import_prepare,
+        page=lambda ctx: (f"/spreadsheets/imports/{ctx['job'].pk}/progress/", ctx["district_admin"]),
     ),
     "import-commit": Scenario(
         "import",
@@ -324,6 +327,7 @@ SCENARIOS = {
         _import_state,
         IMPORT_COMMITTED,
         prepare=_import_prepare,
+        page=lambda ctx: (f"/spreadsheets/imports/{ctx['job'].pk}/progress/", ctx["district_admin"]),
     ),
     "export": Scenario(
         "export",
@@ -332,6 +336,7 @@ SCENARIOS = {
         _export_state,
         {"status": "done", "rows": 2, "names": ["李秀英", "王建国"]},
         prepare=_export_prepare,
+        page=lambda ctx: (f"/spreadsheets/exports/?job={ctx['export'].token}", ctx["district_admin"]),
     ),
     "raise": Scenario(
         "raise",
@@ -340,6 +345,7 @@ SCENARIOS = {
         _raise_state,
         _raise_expected,
         prepare=_raise_prepare,
+        page=lambda ctx: (f"/assistance/raises/{ctx['raise'].pk}/progress/", ctx["city_admin"]),
     ),
     "check": Scenario(
         "check",
@@ -348,6 +354,7 @@ SCENARIOS = {
         _check_state,
         {"status": "done", "done": 6, "counts": (12, 2, 2), "findings": 16},
         prepare=_check_prepare,
+        page=lambda ctx: (f"/assistance/checks/run/{ctx['run'].pk}/", ctx["city_admin"]),
     ),
     "roster": Scenario(
         "roster",
@@ -386,7 +393,7 @@ CASES = [
 
 @pytest.mark.parametrize(("name", "kill_at"), CASES, ids=[f"{n}-{s or 'undisturbed'}" for n, s in CASES])
 def test_a_killed_job_finishes_by_itself_in_the_undisturbed_end_state(
-    name, kill_at, celery_worker_process, beat, district_admin, city_admin, monkeypatch
+    name, kill_at, celery_worker_process, beat, district_admin, city_admin, monkeypatch, client
 ):
     from dalian_minzheng.core import jobs
     from dalian_minzheng.core.models import JobHeartbeat
@@ -409,9 +416,19 @@ def test_a_killed_job_finishes_by_itself_in_the_undisturbed_end_state(
         first = celery_worker_process()
         for variable in hold:
             monkeypatch.delenv(variable)
+        # Logged in before the job runs: a login updates the user's row, which the paused job may hold locked
+        # (the import's select_for_update joins its uploader).
+        client.force_login(ctx["city_admin"] if scenario.kind in ("raise", "check") else ctx["district_admin"])
         scenario.start(ctx)
         wait_for(lambda: reached(ctx), what=f"{name} to reach {kill_at}")
         assert not scenario.finished(ctx)
+        if scenario.page:
+            # nothing is committed yet, so the bar must not say it is all done
+            url, user = scenario.page(ctx)
+            response = client.get(url)
+            assert response.status_code == 200, url
+            bars = [int(v) for v in re.findall(r'aria-valuenow="(\d+)"', response.content.decode())]
+            assert bars and max(bars) < 100, (url, bars)
         first.kill()
         celery_worker_process()  # a fresh worker; nobody re-queues anything by hand
         wait_for(lambda: scenario.finished(ctx), what=f"{name} to finish after the kill at {kill_at}")
