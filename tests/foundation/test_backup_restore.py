@@ -25,10 +25,22 @@ def _args(info: dict) -> list[str]:
     return [f"{flags[k]}={v}" for k, v in info.items()]
 
 
+def _skip_unless_pg_dump_can_dump_the_server():
+    """pg_dump refuses a server newer than itself (the embedded pgserver may be, the machine's pg_dump is 15)."""
+    out = subprocess.run(["pg_dump", "--version"], capture_output=True, text=True, check=True).stdout
+    tool = int(out.split()[-1].split(".")[0])
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW server_version_num")
+        server = int(cursor.fetchone()[0]) // 10000
+    if server > tool:
+        pytest.skip(f"pg_dump {tool} cannot dump a PostgreSQL {server} server")
+
+
 @pytest.mark.skipif(not shutil.which("pg_dump") or not shutil.which("pg_restore"), reason="no pg_dump/pg_restore")
 @pytest.mark.timeout(300)  # demo data, a dump, a second database restored (~40 s here; more on a busy machine)
 @pytest.mark.django_db(transaction=True)
 def test_pg_dump_and_pg_restore_give_back_the_same_totals(settings, tmp_path):
+    _skip_unless_pg_dump_can_dump_the_server()
     settings.DEMO_DATA = True
     call_command("load_reference_data", verbosity=0)
     call_command("load_demo_data", verbosity=0)
