@@ -190,6 +190,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     # 413 for an over-limit body before CsrfViewMiddleware (the first to read request.POST) reads any of it
     "dalian_minzheng.core.bodylimit.BodyLimitMiddleware",
+    # 400 for a NUL character in the path, query or form (PostgreSQL refuses it) and for a DataError
+    "dalian_minzheng.core.inputs.InputGuardMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",

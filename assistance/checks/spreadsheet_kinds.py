@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from assistance.checks import services
+from dalian_minzheng.core import inputs
 from dalian_minzheng.spreadsheets.registry import Column, ImportKind, RowError, register
 
 _EXISTING = """EXISTS (SELECT 1 FROM checks_delivery dl JOIN checks_department d ON d.id = dl.department_id
@@ -85,7 +86,7 @@ class DepartmentDeliveryKind(ImportKind):
             value = None
         attributes = row.get("attributes") or "{}"
         try:
-            parsed = json.loads(attributes)
+            parsed = inputs.loads(attributes)  # no NUL, NaN or deep nesting reaches jsonb
         except ValueError:
             raise RowError("attributes", attributes[:50], _("Attributes must be an object.")) from None
         if not isinstance(parsed, dict):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import json
 
 from django.conf import settings
 from django.contrib import messages
@@ -21,6 +20,7 @@ from dalian_minzheng.accounts.models import Role
 from dalian_minzheng.accounts.policy import ADMINS, ALL_ROLES, CITY, STAFF_WRITERS, access
 from dalian_minzheng.audit.models import AccessKind
 from dalian_minzheng.audit.services import record_access
+from dalian_minzheng.core import inputs
 from dalian_minzheng.core.bodylimit import body_limit
 
 ADMIN_READERS = ADMINS | {Role.AUDITOR}
@@ -359,9 +359,10 @@ def api_deliveries(request):
     if len(body) > API_MAX_BYTES:
         return _api_error(413, _("The body is larger than %(n)s bytes; split the delivery.") % {"n": API_MAX_BYTES})
     try:
-        payload = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as exc:
-        return _api_error(400, _("The body is not valid JSON: %(e)s") % {"e": str(exc)[:200]})
+        # Strict: not UTF-8, deep nesting, NUL, NaN or an overflowing number are 400 here, never 500 later.
+        payload = inputs.loads(body)
+    except inputs.InputError as exc:
+        return _api_error(400, str(exc))
     if not isinstance(payload, dict):
         return _api_error(422, _("The body must be a JSON object."))
     unknown = set(payload) - {"delivery_id", "as_of", "records"}

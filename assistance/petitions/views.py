@@ -53,6 +53,8 @@ def petition_dashboard(request):
         year = int(request.GET.get("year") or timezone.localdate().year)
     except ValueError:
         year = timezone.localdate().year
+    if not 1900 <= year <= 2100:  # ?year=-1 made date() raise (found by tests/security fuzzing)
+        year = timezone.localdate().year
     rows = selectors.petition_counts(user=request.user, year=year)
     totals = {status: sum(r.by_status[status] for r in rows) for status in PetitionStatus.values}
     return render(

@@ -25,6 +25,7 @@ from assistance.checks.services.common import (
     _require,
 )
 from dalian_minzheng.accounts.models import Role
+from dalian_minzheng.core import inputs
 from dalian_minzheng.people import idnumbers
 
 
@@ -98,6 +99,10 @@ def clean_records(*, department: Department, rows: list, first_row: int = 1) -> 
         attributes = row.get("attributes") or {}
         if not isinstance(attributes, dict):
             errors.append({"row": number, "field": "attributes", "error": _("Attributes must be an object.")})
+            continue
+        problem = inputs.json_problem(attributes)  # NUL, NaN, too deep: jsonb would refuse it with a 500
+        if problem:
+            errors.append({"row": number, "field": "attributes", "error": problem})
             continue
         key = (id_number, item.pk)
         if key in seen:
@@ -264,7 +269,7 @@ def parse_delivery_file(*, department: Department, upload) -> list[CleanRecord]:
                 continue
             if key == "attributes":
                 try:
-                    row[key] = json.loads(str(cell))
+                    row[key] = inputs.loads(str(cell))
                 except ValueError:
                     row[key] = str(cell)
                 continue
