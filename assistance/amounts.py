@@ -119,6 +119,11 @@ def monthly_amount(
     return total
 
 
+def band_for(scale: list[StandardBand], income_per_capita: Decimal) -> StandardBand | None:
+    """The lowest band of the scale whose threshold is above the income per person (None: above every band)."""
+    return next((b for b in scale if b.income_below > Decimal(income_per_capita)), None)
+
+
 def banded(
     *, programme: Programme, district_code: str | None, on: dt.date, household_size: int, income_per_capita: Decimal
 ) -> Decimal:
@@ -126,7 +131,7 @@ def banded(
     scale = band_scale(programme=programme, district_code=district_code, on=on)
     if not scale:
         raise ValueError(f"no bands for {programme.code} in {district_code} on {on}")
-    band = next((b for b in scale if b.income_below > Decimal(income_per_capita)), None)
+    band = band_for(scale, income_per_capita)
     if band is None:
         return Decimal("0.00")
     return fixed_per_person(amount=band.amount, persons=household_size)
@@ -151,17 +156,9 @@ def explain(
         "on": on.isoformat(),
     }
     if programme.calculation == CalculationMethod.BANDED:
-        bands = StandardBand.objects.filter(programme=programme, effective_from__lte=on).filter(
-            Q(division_id=district_code) | Q(division__isnull=True)
-        )
-        latest = bands.order_by("division_id", "-effective_from").values("division_id", "effective_from").first()
-        if latest is not None and income_per_capita is not None:
-            band = (
-                bands.filter(division_id=latest["division_id"], effective_from=latest["effective_from"],
-                             income_below__gt=Decimal(income_per_capita))
-                .order_by("income_below")
-                .first()
-            )  # fmt: skip
+        if income_per_capita is not None:
+            scale = band_scale(programme=programme, district_code=district_code, on=on)
+            band = band_for(scale, income_per_capita)
             if band is not None:
                 basis["band"] = {"income_below": str(band.income_below), "amount": str(band.amount)}
         return basis

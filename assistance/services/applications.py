@@ -41,10 +41,9 @@ from assistance.services.common import (
     current_household_size,
 )
 from dalian_minzheng.accounts.models import Role
-from dalian_minzheng.accounts.scope import can_see_division
 from dalian_minzheng.core import workdays
-from dalian_minzheng.people import idnumbers
-from dalian_minzheng.people.models import Division, DivisionLevel, Household, HouseholdMember, Person
+from dalian_minzheng.people import services as people_services
+from dalian_minzheng.people.models import Division, DivisionLevel, Household, HouseholdMember, Relationship
 
 REQUIRED_DOCUMENTS: dict[str, list[str]] = {
     ProgrammeKind.ALLOWANCE: ["申请书", "户口簿", "身份证", "家庭经济状况核对授权书", "收入证明"],
@@ -101,59 +100,40 @@ def household_for_applicant(
     members: list[tuple[str, str, str]] | None = None,
 ) -> Household:
     """The applicant's current household, creating the person, household and members when they are new.
-    `members` are (id_number, name, relationship) of the other members."""
+    `members` are (id_number, name, relationship) of the other members. The people rows are written by the kernel
+    (dalian_minzheng.people.services: its row locks, scope and relationship checks); this adds the casework roles
+    and the rule that an application is registered at a street or community."""
     _authorise(acting_user, division_code, CASEWORK_ROLES)
     division = Division.objects.get(pk=division_code)
     if division.level < DivisionLevel.STREET:
         raise ValidationError(_("Choose a street or community."), code="division")
-    today = timezone.localdate()
-
-    def person(number: str, person_name: str) -> Person:
-        parsed = idnumbers.parse(number)
-        found = Person.objects.filter(id_number=parsed.number).first()
-        if found is not None:
-            if not can_see_division(acting_user, found.division_id):
-                raise ValidationError(
-                    _("%(id)s is registered in another district.") % {"id": idnumbers.mask(parsed.number)}
-                )
-            return found
-        return Person.objects.create(
-            id_number=parsed.number,
-            name=person_name.strip(),
-            sex=parsed.sex,
-            birth_date=parsed.birth_date,
-            phone=phone if parsed.number == idnumbers.normalize(id_number) else "",
+    head, _created = people_services.person_get_or_create_by_id_number(
+        acting_user=acting_user,
+        id_number=id_number,
+        name=name,
+        division=division,
+        phone=phone,
+        hukou_type=hukou_type,
+        address=address,
+    )
+    household = people_services.household_for_head(
+        acting_user=acting_user, head=head, division=division, address=address, hukou_type=hukou_type
+    )
+    for number, member_name, relationship in members or []:
+        member, _created = people_services.person_get_or_create_by_id_number(
+            acting_user=acting_user,
+            id_number=number,
+            name=member_name,
+            division=division,
             hukou_type=hukou_type,
             address=address,
-            division=division,
         )
-
-    head = person(id_number, name)
-    membership = HouseholdMember.objects.filter(person=head, left_on__isnull=True).select_related("household").first()
-    if membership is not None:
-        household = membership.household
-    else:
-        household = Household.objects.filter(head=head).first() or Household.objects.create(
-            head=head, division=division, address=address, hukou_type=hukou_type
+        people_services.household_ensure_member(
+            acting_user=acting_user,
+            household=household,
+            person=member,
+            relationship=relationship or Relationship.OTHER,
         )
-        HouseholdMember.objects.create(
-            household=household, person=head, relationship="head", joined_on=today, created_by=acting_user
-        )
-    for number, member_name, relationship in members or []:
-        member = person(number, member_name)
-        current = HouseholdMember.objects.filter(person=member, left_on__isnull=True).first()
-        if current is None:
-            HouseholdMember.objects.create(
-                household=household,
-                person=member,
-                relationship=relationship or "other",
-                joined_on=today,
-                created_by=acting_user,
-            )
-        elif current.household_id != household.pk:
-            raise ValidationError(
-                _("%(name)s already belongs to another household.") % {"name": member.name}, code="member"
-            )
     return household
 
 

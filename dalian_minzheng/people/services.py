@@ -32,6 +32,35 @@ def _check_division(user, division: Division | str) -> Division:
         raise ValidationError({"division": _("Unknown division.")}) from None
 
 
+def _parse_id_number(id_number: str) -> idnumbers.ResidentId:
+    try:
+        return idnumbers.parse(id_number)
+    except ValidationError as exc:
+        raise ValidationError({"id_number": exc.messages}) from None
+
+
+def _person_name(name: str) -> str:
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError({"name": _("Enter the name.")})
+    return name
+
+
+def _person_new(*, parsed, name: str, division: Division, phone: str, hukou_type: str, address: str) -> Person:
+    """Insert a person (in a savepoint, so a concurrent insert of the same number raises IntegrityError here)."""
+    with transaction.atomic():
+        return Person.objects.create(
+            id_number=parsed.number,
+            name=_person_name(name),
+            sex=parsed.sex,
+            birth_date=parsed.birth_date,
+            phone=(phone or "").strip(),
+            hukou_type=hukou_type,
+            address=(address or "").strip(),
+            division=division,
+        )
+
+
 @transaction.atomic
 def person_create(
     *,
@@ -44,29 +73,55 @@ def person_create(
     address: str = "",
 ) -> Person:
     division = _check_division(acting_user, division)
-    try:
-        parsed = idnumbers.parse(id_number)
-    except ValidationError as exc:
-        raise ValidationError({"id_number": exc.messages}) from None
-    name = (name or "").strip()
-    if not name:
-        raise ValidationError({"name": _("Enter the name.")})
+    parsed = _parse_id_number(id_number)
+    _person_name(name)
     if Person.objects.filter(id_number=parsed.number).exists():
         raise ValidationError({"id_number": _("A person with this ID number is already registered.")})
     try:
-        with transaction.atomic():
-            return Person.objects.create(
-                id_number=parsed.number,
-                name=name,
-                sex=parsed.sex,
-                birth_date=parsed.birth_date,
-                phone=(phone or "").strip(),
-                hukou_type=hukou_type,
-                address=(address or "").strip(),
-                division=division,
-            )
+        return _person_new(
+            parsed=parsed, name=name, division=division, phone=phone, hukou_type=hukou_type, address=address
+        )
     except IntegrityError:  # a concurrent registration of the same number
         raise ValidationError({"id_number": _("A person with this ID number is already registered.")}) from None
+
+
+@transaction.atomic
+def person_get_or_create_by_id_number(
+    *,
+    acting_user,
+    id_number: str,
+    name: str,
+    division: Division | str,
+    phone: str = "",
+    hukou_type: str = HukouType.URBAN,
+    address: str = "",
+) -> tuple[Person, bool]:
+    """The person registered with this ID number, else a new one in `division` (returns (person, created)).
+
+    An existing person is returned as registered (name, phone and address are not overwritten from a form); one
+    registered outside the user's area is refused, naming the number masked only."""
+    division = _check_division(acting_user, division)
+    parsed = _parse_id_number(id_number)
+
+    def existing() -> Person | None:
+        found = Person.objects.filter(id_number=parsed.number).first()
+        if found is not None and not can_see_division(acting_user, found.division_id):
+            raise ValidationError(
+                _("%(id)s is registered in another district.") % {"id": idnumbers.mask(parsed.number)},
+                code="division",
+            )
+        return found
+
+    found = existing()
+    if found is not None:
+        return found, False
+    try:
+        person = _person_new(
+            parsed=parsed, name=name, division=division, phone=phone, hukou_type=hukou_type, address=address
+        )
+    except IntegrityError:  # registered concurrently by another request: that row is the person
+        return existing(), False
+    return person, True
 
 
 @transaction.atomic
@@ -88,10 +143,7 @@ def person_update(
     if division is not None:
         person.division = _check_division(acting_user, division)
     if id_number is not None:
-        try:
-            parsed = idnumbers.parse(id_number)
-        except ValidationError as exc:
-            raise ValidationError({"id_number": exc.messages}) from None
+        parsed = _parse_id_number(id_number)
         if parsed.number != person.id_number:
             if Person.objects.filter(id_number=parsed.number).exclude(pk=person.pk).exists():
                 raise ValidationError({"id_number": _("A person with this ID number is already registered.")})
@@ -178,6 +230,43 @@ def household_create(
 
 
 @transaction.atomic
+def household_for_head(
+    *,
+    acting_user,
+    head: Person,
+    division: Division | str | None = None,
+    address: str = "",
+    hukou_type: str | None = None,
+    joined_on: dt.date | None = None,
+) -> Household:
+    """The household `head` belongs to now; else the one they head (rejoined as its head); else a new one with them
+    as head (`household_create`). Idempotent: a second call with the same person returns the same household."""
+    head = Person.objects.select_for_update().get(pk=head.pk)
+    current = _current_membership(head)
+    if current is not None:
+        return current.household
+    headed = Household.objects.select_for_update().filter(head=head).first()
+    if headed is None:
+        return household_create(
+            acting_user=acting_user,
+            head=head,
+            division=division,
+            address=address,
+            hukou_type=hukou_type,
+            joined_on=joined_on,
+        )
+    _check_division(acting_user, headed.division_id)
+    HouseholdMember.objects.create(
+        household=headed,
+        person=head,
+        relationship=Relationship.HEAD,
+        joined_on=joined_on or timezone.localdate(),
+        created_by=acting_user if acting_user.is_authenticated else None,
+    )
+    return headed
+
+
+@transaction.atomic
 def household_add_member(
     *,
     acting_user,
@@ -204,6 +293,30 @@ def household_add_member(
         joined_on=joined_on or timezone.localdate(),
         created_by=acting_user,
     )
+
+
+@transaction.atomic
+def household_ensure_member(
+    *,
+    acting_user,
+    household: Household,
+    person: Person,
+    relationship: str,
+    joined_on: dt.date | None = None,
+) -> HouseholdMember:
+    """`person`'s current membership of `household`, adding them (`household_add_member`) when they are in no
+    household; refused when they belong to another one (a move is `household_member_move`)."""
+    person = Person.objects.select_for_update().get(pk=person.pk)
+    current = _current_membership(person)
+    if current is None:
+        return household_add_member(
+            acting_user=acting_user, household=household, person=person, relationship=relationship, joined_on=joined_on
+        )
+    if current.household_id != household.pk:
+        raise ValidationError(
+            _("%(name)s already belongs to another household.") % {"name": person.name}, code="member"
+        )
+    return current
 
 
 @transaction.atomic

@@ -76,6 +76,73 @@ def test_household_create_refuses_a_head_already_in_a_household(caseworker):
     assert created.members.get().relationship == Relationship.HEAD
 
 
+def test_person_get_or_create_by_id_number_returns_the_registered_person(caseworker):
+    number = make_id_number()
+    person, created = services.person_get_or_create_by_id_number(
+        acting_user=caseworker, id_number=number, name=" 孙丽 ", division=STREET_ZS, phone="13900000002"
+    )
+    assert created and person.name == "孙丽" and person.phone == "13900000002"
+    again, created = services.person_get_or_create_by_id_number(
+        acting_user=caseworker, id_number=number.lower(), name="别的名字", division=STREET_ZS
+    )
+    assert not created and again.pk == person.pk and again.name == "孙丽"  # the registered row, not the form's
+    assert Person.objects.filter(id_number=number).count() == 1
+    with pytest.raises(ValidationError) as info:
+        services.person_get_or_create_by_id_number(
+            acting_user=caseworker, id_number="123", name="坏号", division=STREET_ZS
+        )
+    assert "id_number" in info.value.error_dict
+
+
+def test_person_get_or_create_refuses_a_person_of_another_district_masked(caseworker, caseworker_other_district):
+    other = make_person(STREET_XG, name="外区人")
+    with pytest.raises(ValidationError) as info:
+        services.person_get_or_create_by_id_number(
+            acting_user=caseworker, id_number=other.id_number, name="外区人", division=STREET_ZS
+        )
+    message = info.value.messages[0]
+    assert other.id_number not in message and other.id_number[-4:] in message
+    with pytest.raises(PermissionDenied):  # a new person only inside the user's own area
+        services.person_get_or_create_by_id_number(
+            acting_user=caseworker, id_number=make_id_number(), name="外区", division=STREET_XG
+        )
+
+
+def test_household_for_head_and_ensure_member_are_idempotent(caseworker):
+    head = make_person(STREET_ZS, name="周强")
+    household = services.household_for_head(acting_user=caseworker, head=head, address="大连市人民路2号")
+    assert household.head_id == head.pk and household.division_id == STREET_ZS
+    assert services.household_for_head(acting_user=caseworker, head=head).pk == household.pk
+    child = make_person(STREET_ZS, name="周小明")
+    first = services.household_ensure_member(
+        acting_user=caseworker, household=household, person=child, relationship=Relationship.CHILD
+    )
+    second = services.household_ensure_member(
+        acting_user=caseworker, household=household, person=child, relationship=Relationship.CHILD
+    )
+    assert first.pk == second.pk
+    assert HouseholdMember.objects.filter(household=household, left_on__isnull=True).count() == 2
+    other = make_household(STREET_ZS, head_name="吴刚")
+    with pytest.raises(ValidationError) as info:  # in another household: a move, not a silent second membership
+        services.household_ensure_member(
+            acting_user=caseworker, household=other, person=child, relationship=Relationship.CHILD
+        )
+    assert "周小明" in info.value.messages[0]
+    with pytest.raises(ValidationError):  # the kernel's relationship check: a second head is refused
+        services.household_ensure_member(
+            acting_user=caseworker, household=household, person=make_person(STREET_ZS), relationship=Relationship.HEAD
+        )
+
+
+def test_household_for_head_rejoins_a_head_without_a_current_membership(caseworker):
+    household = make_household(STREET_ZS, head_name="郑华")
+    HouseholdMember.objects.filter(household=household).update(left_on=dt.date(2024, 1, 1))
+    again = services.household_for_head(acting_user=caseworker, head=household.head)
+    assert again.pk == household.pk
+    current = HouseholdMember.objects.get(household=household, left_on__isnull=True)
+    assert current.person_id == household.head_id and current.relationship == Relationship.HEAD
+
+
 def test_selectors_are_scoped_per_role(caseworker, caseworker_other_district, district_admin, city_admin, auditor):
     own = make_person(STREET_ZS, name="本街")
     other_street = make_person("210202005", name="同区他街")
