@@ -243,7 +243,7 @@ def _cell(value):
 def _write_sheets(buffer, sheets) -> int:
     import xlsxwriter
 
-    from dalian_minzheng.spreadsheets.exports import neutralise
+    from dalian_minzheng.spreadsheets.cells import neutralise
 
     workbook = xlsxwriter.Workbook(buffer, {"strings_to_formulas": False, "strings_to_numbers": False})
     bold = workbook.add_format({"bold": True, "bg_color": "#F2F2F2", "border": 1})

@@ -56,17 +56,16 @@ from assistance.services.handoff import (
 from assistance.services.notices import application_submit, notice_record_objection, notice_start, objection_resolve
 from assistance.services.reviews import case_decide_review, reviews_open_due
 from assistance.services.rosters import (
-    FORMULA_PREFIXES,
     ROSTER_EXPORT_SQL,
     ROSTER_HOOKS,
     ROSTER_INSERT_SQL,
     build_roster,
     district_codes,
-    neutralise,
     register_roster_hook,
     write_roster_xlsx,
 )
 from assistance.services.standards import band_create, standard_create, workday_override_set
+from dalian_minzheng.spreadsheets.cells import FORMULA_PREFIXES, neutralise  # the one rule, re-exported
 
 __all__ = [
     "CASEWORK_ROLES",

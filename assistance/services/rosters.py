@@ -18,6 +18,7 @@ from assistance.services.common import (
 )
 from dalian_minzheng.accounts.models import Role
 from dalian_minzheng.people.models import Division, DivisionLevel
+from dalian_minzheng.spreadsheets.cells import neutralise
 
 # --- monthly payments -----------------------------------------------------------------------------------------
 
@@ -83,16 +84,6 @@ def build_roster(*, month: dt.date, district_code: str, acting_user=None) -> Pay
 
 def district_codes() -> list[str]:
     return list(Division.objects.filter(level=DivisionLevel.DISTRICT).values_list("code", flat=True))
-
-
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise(value):
-    """A text cell a spreadsheet would read as a formula gets a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
 
 
 ROSTER_EXPORT_SQL = """

@@ -17,7 +17,6 @@ from assistance import forms, selectors, services, tasks
 from assistance.models import (
     PaymentRoster,
 )
-from assistance.services.rosters import neutralise
 from assistance.views.common import (
     _page,
 )
@@ -25,6 +24,7 @@ from dalian_minzheng.accounts.models import Role
 from dalian_minzheng.accounts.policy import ADMINS, access
 from dalian_minzheng.audit.models import AccessKind
 from dalian_minzheng.audit.services import record_access
+from dalian_minzheng.spreadsheets.cells import neutralise
 
 # --- payment rosters ------------------------------------------------------------------------------------------
 

@@ -1,5 +1,5 @@
 """Streaming CSV for the audit log export. Cells that a spreadsheet would run as a formula are neutralised with the
-same rule as the spreadsheet engine's exports (`spreadsheets.exports.neutralise`). The audit rows are not a
+same rule as every other writer (`spreadsheets.cells.neutralise`). The audit rows are not a
 queryset of one model, so they stream through this small writer rather than an ExportKind.
 """
 
@@ -9,7 +9,7 @@ import csv
 import json
 from collections.abc import Iterable, Iterator
 
-from dalian_minzheng.spreadsheets.exports import neutralise as neutralise_text
+from dalian_minzheng.spreadsheets.cells import neutralise as neutralise_text
 
 
 def neutralise(value) -> str:

@@ -52,19 +52,12 @@ from dalian_minzheng.audit.models import AccessKind
 from dalian_minzheng.audit.services import record_access
 from dalian_minzheng.core import jobs
 from dalian_minzheng.people import idnumbers
+from dalian_minzheng.spreadsheets.cells import FORMULA_PREFIXES, neutralise  # noqa: F401 (re-exported)
 from dalian_minzheng.spreadsheets.xlsxstream import StreamingXlsx
 
 log = logging.getLogger(__name__)
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 CHUNK = 2000
 CONTROL_PARAMS = {"kind", "format", "full_ids", "page"}
-
-
-def neutralise(text: str) -> str:
-    """A cell that a spreadsheet would read as a formula gets a leading apostrophe (OWASP CSV injection)."""
-    if text and text.startswith(FORMULA_PREFIXES):
-        return "'" + text
-    return text
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from dalian_minzheng.spreadsheets import engine, reading
-from dalian_minzheng.spreadsheets.exports import neutralise
+from dalian_minzheng.spreadsheets.cells import neutralise
 from dalian_minzheng.spreadsheets.models import ImportJob
 from dalian_minzheng.spreadsheets.registry import ImportKind, get_kind
 
