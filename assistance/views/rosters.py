@@ -9,8 +9,9 @@ from decimal import Decimal
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from assistance import forms, selectors, services, tasks
@@ -128,8 +129,7 @@ def roster_reconciliation_export(request):
     from assistance import reconciliation
 
     _districts, district, month = _reconciliation_params(request)
-    if month is None:
-        raise Http404
+    month = month or timezone.localdate().replace(day=1)  # no month chosen: this month's roster
     result = reconciliation.reconcile(user=request.user, district=district, month=month)
     buffer = io.BytesIO()
     workbook = xlsxwriter.Workbook(buffer, {"strings_to_formulas": False, "strings_to_numbers": False})
