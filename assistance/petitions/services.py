@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from assistance.petitions.models import OPEN_STATUSES, Channel, Petition, PetitionStatus, Satisfaction
 from dalian_minzheng.accounts.models import Role
 from dalian_minzheng.accounts.policy import STAFF_WRITERS
-from dalian_minzheng.accounts.scope import can_see_division, require_write
+from dalian_minzheng.accounts.scope import can_see_division, require
 from dalian_minzheng.core.workdays import add_workdays
 from dalian_minzheng.people.models import Division, Person
 
@@ -21,14 +21,6 @@ from dalian_minzheng.people.models import Division, Person
 # set another limit per petition (the 信访工作条例 allows at most 60 calendar days, 90 when extended).
 DEFAULT_DUE_WORKING_DAYS = 15
 MAX_DUE_WORKING_DAYS = 60
-
-
-def _require_staff_in_scope(user, division_code: str) -> None:
-    require_write(user)
-    if not user.is_superuser and user.role not in STAFF_WRITERS:
-        raise PermissionDenied
-    if not can_see_division(user, division_code):
-        raise PermissionDenied
 
 
 def _locked(petition: Petition) -> Petition:
@@ -66,7 +58,7 @@ def petition_register(
     application=None,
     due_working_days: int = DEFAULT_DUE_WORKING_DAYS,
 ) -> Petition:
-    _require_staff_in_scope(acting_user, division.code)
+    require(acting_user, roles=STAFF_WRITERS, division=division.code)
     if channel not in Channel.values:
         raise ValidationError({"channel": _("Choose a channel.")})
     if received_on > timezone.localdate():
@@ -114,7 +106,7 @@ def petition_register(
 def petition_assign(*, petition: Petition, assignee, acting_user) -> Petition:
     """Assign (or re-assign) an open petition to a member of staff who can see its division."""
     petition = _locked(petition)
-    _require_staff_in_scope(acting_user, petition.division_id)
+    require(acting_user, roles=STAFF_WRITERS, division=petition.division_id)
     if petition.status not in OPEN_STATUSES:
         raise ValidationError(_("Only an open petition can be assigned."))
     if (
@@ -140,7 +132,7 @@ def petition_assign(*, petition: Petition, assignee, acting_user) -> Petition:
 
 
 def _require_handler_or_admin(petition: Petition, acting_user) -> None:
-    _require_staff_in_scope(acting_user, petition.division_id)
+    require(acting_user, roles=STAFF_WRITERS, division=petition.division_id)
     if (
         acting_user.role == Role.CASEWORKER
         and petition.assigned_to_id != acting_user.pk
@@ -191,7 +183,7 @@ def petition_resolve(
 def petition_close(*, petition: Petition, acting_user, reason: str = "") -> Petition:
     """Close a resolved petition (archive), or an open one that is not pursued, with a reason."""
     petition = _locked(petition)
-    _require_staff_in_scope(acting_user, petition.division_id)
+    require(acting_user, roles=STAFF_WRITERS, division=petition.division_id)
     if petition.status == PetitionStatus.CLOSED:
         raise ValidationError(_("The petition is already closed."))
     if petition.status != PetitionStatus.RESOLVED:

@@ -45,7 +45,8 @@ from assistance.raises.models import (
     Rounding,
     UnknownIncomeRule,
 )
-from dalian_minzheng.accounts.models import Role
+from dalian_minzheng.accounts.policy import CITY_ADMIN_ROLES
+from dalian_minzheng.accounts.scope import require
 from dalian_minzheng.audit.bulk import insert_events_sql
 from dalian_minzheng.core.db import analyze
 from dalian_minzheng.people.models import Division, DivisionLevel
@@ -53,11 +54,6 @@ from dalian_minzheng.people.models import Division, DivisionLevel
 # Test-only hook: seconds to sleep inside the apply transaction after the case updates, so a test can kill the
 # worker mid-apply. Read from the worker's environment; unset (0) in every real deployment.
 PAUSE_ENV = "RAISES_TEST_PAUSE_BEFORE_COMMIT"
-
-
-def _require_city_admin(user) -> None:
-    if user is None or not user.is_authenticated or (not user.is_superuser and user.role != Role.CITY_ADMIN):
-        raise PermissionDenied(_("Only the city administration manages standard raises."))
 
 
 def _clean(
@@ -121,7 +117,7 @@ def raise_create(
     unknown_income_rule: str = UnknownIncomeRule.DELTA,
     note: str = "",
 ) -> Raise:
-    _require_city_admin(acting_user)
+    require(acting_user, roles=CITY_ADMIN_ROLES, message=_("Only the city administration manages standard raises."))
     districts = list(districts or [])
     fields = _clean(
         title=title,
@@ -156,7 +152,7 @@ def raise_update(
     unknown_income_rule: str = UnknownIncomeRule.DELTA,
     note: str = "",
 ) -> Raise:
-    _require_city_admin(acting_user)
+    require(acting_user, roles=CITY_ADMIN_ROLES, message=_("Only the city administration manages standard raises."))
     locked = Raise.objects.select_for_update().get(pk=raise_record.pk)
     if locked.status != RaiseStatus.DRAFT:
         raise ValidationError(_("Only a draft can be edited."))
@@ -186,7 +182,7 @@ def raise_update(
 @transaction.atomic
 def raise_approve(*, acting_user, raise_record: Raise) -> Raise:
     """The city admin's approval: checks the plan and freezes it (RaiseStandard rows)."""
-    _require_city_admin(acting_user)
+    require(acting_user, roles=CITY_ADMIN_ROLES, message=_("Only the city administration manages standard raises."))
     locked = Raise.objects.select_for_update().get(pk=raise_record.pk)
     if locked.status != RaiseStatus.DRAFT:
         raise ValidationError(_("Only a draft can be approved."))
@@ -235,7 +231,7 @@ def raise_acknowledge_outliers(*, acting_user, raise_record: Raise, group: str, 
     """A second city admin's explicit acknowledgement of one outlier group of a draft raise (issue 12). Not the admin
     who created the raise; the group must be in the preview as it stands now, and the acknowledgement holds for that
     content only (its fingerprint): an edit of the raise or a change of the cases needs a new one."""
-    _require_city_admin(acting_user)
+    require(acting_user, roles=CITY_ADMIN_ROLES, message=_("Only the city administration manages standard raises."))
     note = (note or "").strip()
     with transaction.atomic():
         locked = Raise.objects.select_for_update().get(pk=raise_record.pk)
@@ -264,7 +260,7 @@ def raise_acknowledge_outliers(*, acting_user, raise_record: Raise, group: str, 
 @transaction.atomic
 def raise_withdraw_approval(*, acting_user, raise_record: Raise) -> Raise:
     """Back to draft (to correct it) as long as it has not been applied."""
-    _require_city_admin(acting_user)
+    require(acting_user, roles=CITY_ADMIN_ROLES, message=_("Only the city administration manages standard raises."))
     locked = Raise.objects.select_for_update().get(pk=raise_record.pk)
     if locked.status != RaiseStatus.APPROVED:
         raise ValidationError(_("Only an approved raise that is not applied yet can go back to draft."))
@@ -280,7 +276,7 @@ def raise_withdraw_approval(*, acting_user, raise_record: Raise) -> Raise:
 def raise_set_notice(*, acting_user, raise_record: Raise, text: str) -> Raise:
     """The city admin's wording of the notice to the affected households; an empty text returns to the one
     generated from the raise's standards and figures."""
-    _require_city_admin(acting_user)
+    require(acting_user, roles=CITY_ADMIN_ROLES, message=_("Only the city administration manages standard raises."))
     locked = Raise.objects.select_for_update().get(pk=raise_record.pk)
     locked.notice_text = (text or "").replace("\r\n", "\n").strip()
     locked.save(update_fields=["notice_text"])
@@ -471,7 +467,7 @@ def _recompute(
 def raise_apply(*, raise_id: int, acting_user=None, today: dt.date | None = None, task_id: str = "") -> ApplyResult:
     """Apply an approved raise whose effective date has come. Idempotent; all or nothing."""
     if acting_user is not None:
-        _require_city_admin(acting_user)
+        require(acting_user, roles=CITY_ADMIN_ROLES, message=_("Only the city administration manages standard raises."))
     today = today or timezone.localdate()
     with pghistory.context(raise_id=raise_id, cause="standard raise"), transaction.atomic():
         locked = Raise.objects.select_for_update().get(pk=raise_id)

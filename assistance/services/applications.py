@@ -32,7 +32,6 @@ from assistance.services.common import (
     DAYS_TOTAL,
     DAYS_TOTAL_EXTENDED,
     OPEN_STATUSES,
-    _authorise,
     _district_code,
     _event,
     _lock,
@@ -41,6 +40,7 @@ from assistance.services.common import (
     current_household_size,
 )
 from dalian_minzheng.accounts.models import Role
+from dalian_minzheng.accounts.scope import require
 from dalian_minzheng.core import workdays
 from dalian_minzheng.people import services as people_services
 from dalian_minzheng.people.models import Division, DivisionLevel, Household, HouseholdMember, Relationship
@@ -103,7 +103,7 @@ def household_for_applicant(
     `members` are (id_number, name, relationship) of the other members. The people rows are written by the kernel
     (dalian_minzheng.people.services: its row locks, scope and relationship checks); this adds the casework roles
     and the rule that an application is registered at a street or community."""
-    _authorise(acting_user, division_code, CASEWORK_ROLES)
+    require(acting_user, roles=CASEWORK_ROLES, division=division_code)
     division = Division.objects.get(pk=division_code)
     if division.level < DivisionLevel.STREET:
         raise ValidationError(_("Choose a street or community."), code="division")
@@ -157,7 +157,7 @@ def application_register(
     # Lock the household so two clicks of the same form give one application.
     household = Household.objects.select_for_update().select_related("head").get(pk=household_id)
     division_code = division_code or household.division_id
-    _authorise(acting_user, division_code, CASEWORK_ROLES)
+    require(acting_user, roles=CASEWORK_ROLES, division=division_code)
     programme = Programme.objects.get(pk=programme_id, is_active=True)
     if programme.hukou_type and programme.hukou_type != household.hukou_type:
         raise ValidationError(
@@ -220,7 +220,7 @@ def missing_documents_notice(application: Application) -> str:
 @transaction.atomic
 def application_update_documents(*, application_id: int, acting_user, missing_documents: list[str]) -> Application:
     application = _lock(application_id)
-    _authorise(acting_user, application.division_id, CASEWORK_ROLES)
+    require(acting_user, roles=CASEWORK_ROLES, division=application.division_id)
     _require_status(application, *OPEN_STATUSES)
     application.missing_documents = "\n".join(missing_documents)
     application.save(update_fields=["missing_documents", "updated_at"])
@@ -253,7 +253,7 @@ def application_record_visit(
     """入户调查 with at least two staff; income by member and category; the per-capita income and the proposed
     amount follow from it."""
     application = _lock(application_id)
-    _authorise(acting_user, application.division_id, CASEWORK_ROLES)
+    require(acting_user, roles=CASEWORK_ROLES, division=application.division_id)
     _require_status(application, ApplicationStatus.ACCEPTED, ApplicationStatus.INVESTIGATING)
     names = split_staff_names(staff_names)
     if len(names) < 2:
@@ -325,7 +325,7 @@ def application_first_review(
     """初审 at the street office. An application related to staff is reviewed by the district admin. A
     recommendation to refuse goes to the district without public notice."""
     application = _lock(application_id)
-    _authorise(acting_user, application.division_id, CASEWORK_ROLES)
+    require(acting_user, roles=CASEWORK_ROLES, division=application.division_id)
     _require_status(application, ApplicationStatus.INVESTIGATING)
     if application.related_to_staff and not acting_user.is_superuser and acting_user.role != Role.DISTRICT_ADMIN:
         raise PermissionDenied(_("Applications related to staff are reviewed by the district."))
@@ -351,7 +351,7 @@ def application_first_review(
 @transaction.atomic
 def application_extend(*, application_id: int, acting_user, reason: str) -> Application:
     application = _lock(application_id)
-    _authorise(acting_user, application.division_id, CASEWORK_ROLES)
+    require(acting_user, roles=CASEWORK_ROLES, division=application.division_id)
     _require_status(application, *OPEN_STATUSES)
     if application.extended:
         raise ValidationError(_("The deadline has already been extended."), code="extended")
@@ -372,7 +372,7 @@ def application_extend(*, application_id: int, acting_user, reason: str) -> Appl
 @transaction.atomic
 def application_withdraw(*, application_id: int, acting_user, reason: str) -> Application:
     application = _lock(application_id)
-    _authorise(acting_user, application.division_id, CASEWORK_ROLES)
+    require(acting_user, roles=CASEWORK_ROLES, division=application.division_id)
     _require_status(application, *OPEN_STATUSES)
     application.status = ApplicationStatus.WITHDRAWN
     application.save(update_fields=["status", "updated_at"])

@@ -19,11 +19,11 @@ from assistance.models import (
 from assistance.services.common import (
     CASEWORK_ROLES,
     DECISION_ROLES,
-    _authorise,
     _event,
     add_months,
     month_start,
 )
+from dalian_minzheng.accounts.scope import require
 
 # --- amounts, stop, review ------------------------------------------------------------------------------------
 
@@ -44,7 +44,7 @@ def case_change_amount(
     """Record an amount change with its reason; with a source_ref, applying the same source twice does nothing."""
     case = Case.objects.select_for_update().select_related("application").get(pk=case_id)
     if acting_user is not None:
-        _authorise(acting_user, case.division_id, CASEWORK_ROLES)
+        require(acting_user, roles=CASEWORK_ROLES, division=case.division_id)
     if source_ref and CaseAmountChange.objects.filter(case=case, source_ref=source_ref).exists():
         return None
     change = CaseAmountChange.objects.create(
@@ -78,7 +78,7 @@ def case_change_amount(
 def case_stop(*, case_id: int, acting_user, reason: str, on: dt.date | None = None) -> Case:
     """停发: the stop month is the last one paid; nothing from the month after."""
     case = Case.objects.select_for_update().select_related("application").get(pk=case_id)
-    _authorise(acting_user, case.division_id, DECISION_ROLES)
+    require(acting_user, roles=DECISION_ROLES, division=case.division_id)
     if case.status == CaseStatus.STOPPED:
         raise ValidationError(_("The case has already stopped."), code="stopped")
     if not reason.strip():

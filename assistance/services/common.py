@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from assistance import amounts
@@ -18,8 +18,9 @@ from assistance.models import (
     Programme,
     TimelineEvent,
 )
-from dalian_minzheng.accounts.models import Role
-from dalian_minzheng.accounts.scope import can_see_division, require_write
+from dalian_minzheng.accounts.policy import CASEWORK_ROLES as CASEWORK_ROLES  # re-exported
+from dalian_minzheng.accounts.policy import CITY_ADMIN_ROLES
+from dalian_minzheng.accounts.policy import DECISION_ROLES as DECISION_ROLES  # re-exported
 from dalian_minzheng.people.models import HouseholdMember
 
 # Working-day limits of the 2021 review rules (最低生活保障审核确认办法).
@@ -30,9 +31,8 @@ DAYS_DECISION = 10
 DAYS_REFUSAL_NOTICE = 3
 NOTICE_DAYS = 7
 
-CASEWORK_ROLES = frozenset({Role.CASEWORKER, Role.DISTRICT_ADMIN})
-DECISION_ROLES = frozenset({Role.DISTRICT_ADMIN})
-STANDARD_ROLES = frozenset({Role.CITY_ADMIN})
+# The role sets are named once, in accounts.policy; these names stay for the callers that import them from here.
+STANDARD_ROLES = CITY_ADMIN_ROLES
 
 OPEN_STATUSES = (
     ApplicationStatus.ACCEPTED,
@@ -44,17 +44,6 @@ OPEN_STATUSES = (
 
 
 # --- helpers ------------------------------------------------------------------------------------------------
-
-
-def _authorise(user, division_code: str, roles) -> None:
-    """Writers only (never auditors), with one of `roles`, inside their own division."""
-    if user is None:
-        raise PermissionDenied
-    require_write(user)
-    if not user.is_superuser and user.role not in roles:
-        raise PermissionDenied
-    if not can_see_division(user, division_code):
-        raise PermissionDenied
 
 
 def _event(application: Application, kind: str, text: str = "", actor=None, case: Case | None = None) -> TimelineEvent:

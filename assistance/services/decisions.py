@@ -25,7 +25,6 @@ from assistance.services.common import (
     CASEWORK_ROLES,
     DAYS_REFUSAL_NOTICE,
     DECISION_ROLES,
-    _authorise,
     _event,
     _lock,
     _require_status,
@@ -35,6 +34,7 @@ from assistance.services.common import (
     month_start,
     next_review_due,
 )
+from dalian_minzheng.accounts.scope import require
 from dalian_minzheng.core import workdays
 
 # --- 审核确认 ---------------------------------------------------------------------------------------------------
@@ -54,7 +54,7 @@ def application_approve(
     """审核确认 by the district admin. Locks the application: of two admins approving at once, the second finds it
     approved and gets a ValidationError. Payment starts the month after approval."""
     application = _lock(application_id)
-    _authorise(acting_user, application.division_id, DECISION_ROLES)
+    require(acting_user, roles=DECISION_ROLES, division=application.division_id)
     _require_status(application, ApplicationStatus.PENDING_DECISION)
     if application.check_status != CheckStatus.CLEAR:
         raise ValidationError(
@@ -139,7 +139,7 @@ def application_refuse(
     """Refusal with written reasons. The written notice (不予批准通知书) is drafted from the city's text now and is
     due 3 working days after the decision: `application_issue_refusal_notice` records that it went out."""
     application = _lock(application_id)
-    _authorise(acting_user, application.division_id, DECISION_ROLES)
+    require(acting_user, roles=DECISION_ROLES, division=application.division_id)
     _require_status(application, ApplicationStatus.PENDING_DECISION)
     if len(reasons.strip()) < 4:
         raise ValidationError(_("Write the reasons for refusal."), code="reasons")
@@ -170,7 +170,7 @@ def application_issue_refusal_notice(
 ) -> Application:
     """The written refusal notice went out to the household (due within 3 working days of the decision)."""
     application = _lock(application_id)
-    _authorise(acting_user, application.division_id, CASEWORK_ROLES)
+    require(acting_user, roles=CASEWORK_ROLES, division=application.division_id)
     _require_status(application, ApplicationStatus.REFUSED)
     if application.refusal_notice_issued_on:
         raise ValidationError(_("The refusal notice has already been issued."), code="issued")

@@ -24,8 +24,8 @@ from assistance.models import (
 from assistance.services.common import (
     CASEWORK_ROLES,
     DAYS_TOTAL,
-    _authorise,
 )
+from dalian_minzheng.accounts.scope import require
 from dalian_minzheng.core import workdays
 
 
@@ -110,7 +110,7 @@ def cases_open_reviews(
         raise Case.DoesNotExist(f"Case matching query does not exist: {sorted(missing)}")
     if acting_user is not None:
         for division_code in {c.division_id for c in cases.values()}:
-            _authorise(acting_user, division_code, CASEWORK_ROLES)
+            require(acting_user, roles=CASEWORK_ROLES, division=division_code)
     if any(c.status == CaseStatus.STOPPED for c in cases.values()):
         raise ValidationError(_("The case has stopped; there is nothing to review."), code="stopped")
     reviews = {r.case_id: r for r in CaseReview.objects.filter(case_id__in=ids, outcome="").order_by("case_id")}

@@ -22,11 +22,11 @@ from assistance.services.common import (
     CASEWORK_ROLES,
     DAYS_DECISION,
     NOTICE_DAYS,
-    _authorise,
     _event,
     _lock,
     _require_status,
 )
+from dalian_minzheng.accounts.scope import require
 from dalian_minzheng.core import workdays
 from dalian_minzheng.people import idnumbers
 
@@ -35,7 +35,7 @@ from dalian_minzheng.people import idnumbers
 def notice_start(*, application_id: int, acting_user, starts_on: dt.date | None = None) -> PublicNotice:
     """公示 in the community for 7 days (inclusive): masked name, household size and amount only."""
     application = _lock(application_id)
-    _authorise(acting_user, application.division_id, CASEWORK_ROLES)
+    require(acting_user, roles=CASEWORK_ROLES, division=application.division_id)
     _require_status(application, ApplicationStatus.FIRST_REVIEW)
     if application.proposed_amount is None:
         raise ValidationError(_("There is no proposed amount; check the standards."), code="amount")
@@ -65,7 +65,7 @@ def notice_start(*, application_id: int, acting_user, starts_on: dt.date | None 
 def notice_record_objection(*, notice_id: int, acting_user, content: str, received_on: dt.date) -> NoticeObjection:
     notice = PublicNotice.objects.select_related("application").get(pk=notice_id)
     application = _lock(notice.application_id)
-    _authorise(acting_user, application.division_id, CASEWORK_ROLES)
+    require(acting_user, roles=CASEWORK_ROLES, division=application.division_id)
     _require_status(application, ApplicationStatus.PUBLICITY)
     if not content.strip():
         raise ValidationError(_("Write down the objection."), code="content")
@@ -81,7 +81,7 @@ def objection_resolve(*, objection_id: int, acting_user, outcome: str, note: str
     """An objection is unfounded, decided by 民主评议, or sends the application back to investigation."""
     objection = NoticeObjection.objects.select_related("notice").get(pk=objection_id)
     application = _lock(objection.notice.application_id)
-    _authorise(acting_user, application.division_id, CASEWORK_ROLES)
+    require(acting_user, roles=CASEWORK_ROLES, division=application.division_id)
     _require_status(application, ApplicationStatus.PUBLICITY)
     if outcome not in (
         ObjectionOutcome.DISMISSED,
@@ -115,7 +115,7 @@ def application_submit(*, application_id: int, acting_user, on: dt.date | None =
     """After the 7-day notice with no objection left open, the street office submits to the district, which
     decides within 10 working days."""
     application = _lock(application_id)
-    _authorise(acting_user, application.division_id, CASEWORK_ROLES)
+    require(acting_user, roles=CASEWORK_ROLES, division=application.division_id)
     _require_status(application, ApplicationStatus.PUBLICITY)
     on = on or timezone.localdate()
     notice = application.notices.filter(status=NoticeStatus.OPEN).order_by("-id").first()

@@ -27,13 +27,13 @@ from assistance.services.cases import case_change_amount
 from assistance.services.common import (
     CASEWORK_ROLES,
     DECISION_ROLES,
-    _authorise,
     _event,
     add_months,
     calculate_amount,
     month_start,
     next_review_due,
 )
+from dalian_minzheng.accounts.scope import require
 
 
 @transaction.atomic
@@ -54,7 +54,7 @@ def case_decide_review(
     case = Case.objects.select_for_update().select_related("application__applicant", "programme").get(pk=review.case_id)
     review = CaseReview.objects.select_for_update().get(pk=review_id)
     roles = DECISION_ROLES if outcome in (ReviewOutcome.STOP, ReviewOutcome.PHASE_OUT) else CASEWORK_ROLES
-    _authorise(acting_user, case.division_id, roles)
+    require(acting_user, roles=roles, division=case.division_id)
     if review.outcome:
         raise ValidationError(_("This review has already been decided."), code="decided")
     if outcome not in ReviewOutcome.values:

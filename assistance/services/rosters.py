@@ -13,10 +13,10 @@ from assistance.models import (
     RosterStatus,
 )
 from assistance.services.common import (
-    _authorise,
     month_start,
 )
-from dalian_minzheng.accounts.models import Role
+from dalian_minzheng.accounts.policy import ROSTER_ROLES
+from dalian_minzheng.accounts.scope import require
 from dalian_minzheng.people.models import Division, DivisionLevel
 from dalian_minzheng.spreadsheets.cells import neutralise
 
@@ -58,7 +58,7 @@ def build_roster(*, month: dt.date, district_code: str, acting_user=None) -> Pay
     stays unique."""
     month = month_start(month)
     if acting_user is not None:
-        _authorise(acting_user, district_code, frozenset({Role.DISTRICT_ADMIN, Role.CITY_ADMIN}))
+        require(acting_user, roles=ROSTER_ROLES, division=district_code)
     roster, _created = PaymentRoster.objects.get_or_create(month=month, district_id=district_code)
     roster = PaymentRoster.objects.select_for_update().get(pk=roster.pk)
     with connection.cursor() as cursor:

@@ -18,8 +18,8 @@ from assistance.models import (
 )
 from assistance.services.common import (
     STANDARD_ROLES,
-    _authorise,
 )
+from dalian_minzheng.accounts.scope import require
 
 
 @transaction.atomic
@@ -39,7 +39,7 @@ def standard_create(
     allowance) takes its amount from the base programme's standard on that date; standards linked to this
     programme get a new row for the same date, so they stay in step."""
     if acting_user is not None:
-        _authorise(acting_user, division_code or "210200", STANDARD_ROLES)
+        require(acting_user, roles=STANDARD_ROLES, division=division_code or "210200")
     programme = Programme.objects.get(pk=programme_id)
     if base_programme_id:
         if multiplier is None:
@@ -101,7 +101,7 @@ def band_create(
     division_code: str | None = None,
 ) -> StandardBand:
     if acting_user is not None:
-        _authorise(acting_user, division_code or "210200", STANDARD_ROLES)
+        require(acting_user, roles=STANDARD_ROLES, division=division_code or "210200")
     return StandardBand.objects.create(
         programme_id=programme_id,
         division_id=division_code,
@@ -114,7 +114,7 @@ def band_create(
 
 @transaction.atomic
 def workday_override_set(*, acting_user, date: dt.date, is_workday: bool, note: str = "") -> WorkdayOverride:
-    _authorise(acting_user, "210200", STANDARD_ROLES)
+    require(acting_user, roles=STANDARD_ROLES, division="210200")
     override, _created = WorkdayOverride.objects.update_or_create(
         date=date, defaults={"is_workday": is_workday, "note": note}
     )

@@ -15,10 +15,9 @@ from django.views.decorators.http import require_POST
 
 from assistance import forms, selectors, services
 from assistance.models import Application, NoticeStatus
-from assistance.services.common import DECISION_ROLES
 from assistance.views.applications import _render_application
 from assistance.views.common import CASEWORK, _errors
-from dalian_minzheng.accounts.policy import access
+from dalian_minzheng.accounts.policy import DECISION_ROLES, access
 
 
 def _action(

@@ -37,6 +37,17 @@ STAFF_WRITERS = frozenset({Role.CASEWORKER, Role.DISTRICT_ADMIN, Role.CITY_ADMIN
 ADMINS = frozenset({Role.DISTRICT_ADMIN, Role.CITY_ADMIN})
 CITY = frozenset({Role.CITY_ADMIN})
 READERS_OF_AUDIT = frozenset({Role.AUDITOR, Role.CITY_ADMIN})
+
+# Named role sets the services guard with (accounts.scope.require); one definition each.
+# Casework (applications, reviews) is the district's own work: the city admin oversees it and does not write it.
+CASEWORK_ROLES = frozenset({Role.CASEWORKER, Role.DISTRICT_ADMIN})
+# The cross-department check is started city-wide too (batch runs over every district), so the city admin is in it.
+CHECK_ROLES = frozenset({Role.CASEWORKER, Role.DISTRICT_ADMIN, Role.CITY_ADMIN})
+DECISION_ROLES = frozenset({Role.DISTRICT_ADMIN})  # 审批: the district civil affairs bureau decides
+CITY_ADMIN_ROLES = CITY  # standards, raises, notification texts
+ROSTER_ROLES = ADMINS
+IMPORT_ROLES = ADMINS
+READ_ALL_ROLES = ALL_ROLES
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from dalian_minzheng.accounts.models import Role
 
@@ -45,3 +46,20 @@ def require_write(user) -> None:
 def require_role(user, *roles: Role) -> None:
     if not user.is_authenticated or (not user.is_superuser and user.role not in roles):
         raise PermissionDenied
+
+
+def require(user, *, roles, division=None, write: bool = True, message: str | None = None) -> None:
+    """The one guard of every service: `user` has one of `roles` (a superuser passes), and, when `division` (a
+    Division or its code) is given, that division is inside the user's area (the same prefix rule as `scoped`).
+    `write=True` (the default: services change things) refuses auditors whatever `roles` says. Raises
+    PermissionDenied with a Chinese reason; `message` replaces it where a service says more precisely why."""
+    if user is None or not user.is_authenticated:
+        raise PermissionDenied(message or _("Please log in."))
+    if write and user.is_read_only:
+        raise PermissionDenied(message or _("Auditors read records and change nothing."))
+    if not user.is_superuser and user.role not in roles:
+        raise PermissionDenied(message or _("Your role may not do this."))
+    if division is not None:
+        code = division if isinstance(division, str) else division.code
+        if not can_see_division(user, code):
+            raise PermissionDenied(message or _("This record is outside your area."))

@@ -9,21 +9,21 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dalian_minzheng.accounts.scope import can_see_division, require_write
+from dalian_minzheng.accounts.policy import STAFF_WRITERS
+from dalian_minzheng.accounts.scope import can_see_division, require
 from dalian_minzheng.people import idnumbers
 from dalian_minzheng.people.models import Division, Household, HouseholdMember, HukouType, Person, Relationship
 
 
 def _check_division(user, division: Division | str) -> Division:
     code = division.code if isinstance(division, Division) else division
-    require_write(user)
-    if not can_see_division(user, code):
-        raise PermissionDenied(_("This division is outside your area."))
+    # any writing role: which records a role may change is the callers' policy; here only the area counts
+    require(user, roles=STAFF_WRITERS, division=code, message=_("This division is outside your area."))
     if isinstance(division, Division):
         return division
     try:

@@ -8,19 +8,19 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
-from dalian_minzheng.accounts.models import Role
-from dalian_minzheng.accounts.scope import require_write
+from dalian_minzheng.accounts.policy import IMPORT_ROLES
+from dalian_minzheng.accounts.scope import require
 from dalian_minzheng.spreadsheets import engine, reading, sandbox
 from dalian_minzheng.spreadsheets.models import ImportJob, ImportStatus
 from dalian_minzheng.spreadsheets.registry import get_kind
 
-IMPORT_ROLES = frozenset({Role.DISTRICT_ADMIN, Role.CITY_ADMIN})
-
 
 def _require_importer(user) -> None:
-    require_write(user)
-    if not (user.is_superuser or user.role in IMPORT_ROLES) or user.division_id is None:
-        raise PermissionDenied(_("Only district and city administrators import spreadsheets."))
+    message = _("Only district and city administrators import spreadsheets.")
+    require(user, roles=IMPORT_ROLES, message=message)
+    # an import writes rows in the importer's own division (even a superuser's): an account without one may not
+    if user.division_id is None:
+        raise PermissionDenied(message)
 
 
 @transaction.atomic

@@ -14,8 +14,8 @@ from assistance.checks.models import (
 )
 from assistance.checks.services.common import (
     CASEWORK_ROLES,
-    _require,
 )
+from dalian_minzheng.accounts.scope import require
 
 
 @transaction.atomic
@@ -23,7 +23,7 @@ def authorisation_record(*, acting_user, application, person_id: int, signed_on:
     """Record a member's signed authorisation for the application's household."""
     from dalian_minzheng.people.models import HouseholdMember
 
-    _require(acting_user, CASEWORK_ROLES, application.division_id)
+    require(acting_user, roles=CASEWORK_ROLES, division=application.division_id)
     if not HouseholdMember.objects.filter(
         household_id=application.household_id, person_id=person_id, left_on__isnull=True
     ).exists():

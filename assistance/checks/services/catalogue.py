@@ -13,16 +13,14 @@ from assistance.checks.models import (
     Department,
     DepartmentToken,
 )
-from assistance.checks.services.common import (
-    _require,
-)
-from dalian_minzheng.accounts.models import Role
+from dalian_minzheng.accounts.policy import CITY_ADMIN_ROLES
+from dalian_minzheng.accounts.scope import require
 
 
 @transaction.atomic
 def item_update(*, acting_user, item: DataItem, data: dict) -> DataItem:
     """The city admin edits an item's rule and thresholds (the catalogue is data)."""
-    _require(acting_user, {Role.CITY_ADMIN})
+    require(acting_user, roles=CITY_ADMIN_ROLES)
     item = DataItem.objects.select_for_update().get(pk=item.pk)
     for name in (
         "name",
@@ -47,7 +45,7 @@ def item_update(*, acting_user, item: DataItem, data: dict) -> DataItem:
 @transaction.atomic
 def token_create(*, acting_user, department: Department, name: str) -> tuple[DepartmentToken, str]:
     """Returns the token row and the plain token, which is shown once and never stored."""
-    _require(acting_user, {Role.CITY_ADMIN})
+    require(acting_user, roles=CITY_ADMIN_ROLES)
     plain = f"dep_{department.code[:6]}_{secrets.token_urlsafe(32)}"
     token = DepartmentToken.objects.create(
         department=department, name=name, token_hash=hash_token(plain), prefix=plain[:8], created_by=acting_user
@@ -57,7 +55,7 @@ def token_create(*, acting_user, department: Department, name: str) -> tuple[Dep
 
 @transaction.atomic
 def token_revoke(*, acting_user, token: DepartmentToken) -> None:
-    _require(acting_user, {Role.CITY_ADMIN})
+    require(acting_user, roles=CITY_ADMIN_ROLES)
     DepartmentToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
 
 

@@ -22,9 +22,9 @@ from assistance.checks.models import (
 )
 from assistance.checks.services.common import (
     LOCK_DEPARTMENT,
-    _require,
 )
-from dalian_minzheng.accounts.models import Role
+from dalian_minzheng.accounts.policy import CITY_ADMIN_ROLES
+from dalian_minzheng.accounts.scope import require
 from dalian_minzheng.core import inputs
 from dalian_minzheng.people import idnumbers
 
@@ -145,7 +145,7 @@ def delivery_receive(
     """Store a delivery and make its records current where they are the newest. Idempotent by delivery id:
     the same delivery again returns the stored one (False); a different payload under the same id is refused."""
     if acting_user is not None:
-        _require(acting_user, {Role.CITY_ADMIN})
+        require(acting_user, roles=CITY_ADMIN_ROLES)
     if not delivery_ref or len(delivery_ref) > 64:
         raise DeliveryError(422, _("delivery_id must be a text of 1 to 64 characters."))
     if as_of > timezone.localdate():

@@ -17,9 +17,9 @@ from assistance.checks.models import (
 from assistance.checks.services.common import (
     CASEWORK_ROLES,
     _casework,
-    _require,
 )
 from assistance.checks.services.runs import check_application
+from dalian_minzheng.accounts.scope import require
 
 
 def _refresh_application(application_id: int) -> str:
@@ -49,7 +49,7 @@ def _refresh_application(application_id: int) -> str:
 def finding_resolve(*, acting_user, finding: Finding, kind: str, note: str, evidence=None) -> FindingAction:
     """confirm: the department's data is right; explain: the household's explanation is accepted; dispute: the
     household contests the data, with evidence, and the application is checked again."""
-    _require(acting_user, CASEWORK_ROLES, finding.division_id)
+    require(acting_user, roles=CASEWORK_ROLES, division=finding.division_id)
     finding = Finding.objects.select_for_update().get(pk=finding.pk)
     if kind not in FindingActionKind.values:
         raise ValidationError({"kind": _("Choose an action.")})

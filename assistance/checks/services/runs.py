@@ -25,9 +25,9 @@ from assistance.checks.services.common import (
     CITY_CODE,
     LOCK_RUN,
     _casework,
-    _require,
 )
-from dalian_minzheng.accounts.models import Role
+from dalian_minzheng.accounts.policy import ADMINS, CITY_ADMIN_ROLES
+from dalian_minzheng.accounts.scope import require
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +42,7 @@ def _queue(run: CheckRun) -> None:
 @transaction.atomic
 def check_application(*, acting_user, application, kind: str = RunKind.APPLICATION) -> CheckRun:
     """Queue a check of one application (on demand, or a re-check after a dispute)."""
-    _require(acting_user, CASEWORK_ROLES, application.division_id)
+    require(acting_user, roles=CASEWORK_ROLES, division=application.division_id)
     run = CheckRun.objects.create(
         kind=kind, division_id=application.division_id, total=1, requested_by=acting_user, chunk_size=1
     )
@@ -56,7 +56,7 @@ def check_application(*, acting_user, application, kind: str = RunKind.APPLICATI
 def recheck_active_cases(*, acting_user=None, chunk_size: int = 2000, division_prefix: str = "") -> CheckRun:
     """A run over the applications of every active case (scheduled nightly, or started by the city admin)."""
     if acting_user is not None:
-        _require(acting_user, {Role.CITY_ADMIN})
+        require(acting_user, roles=CITY_ADMIN_ROLES)
     run = CheckRun.objects.create(
         kind=RunKind.SCHEDULED, division_id=CITY_CODE, requested_by=acting_user, chunk_size=chunk_size
     )
@@ -81,7 +81,7 @@ def recheck_active_cases(*, acting_user=None, chunk_size: int = 2000, division_p
 def run_resume(*, acting_user=None, run: CheckRun) -> CheckRun:
     """Queue a run again (after its worker died): it continues after its cursor."""
     if acting_user is not None:
-        _require(acting_user, {Role.DISTRICT_ADMIN, Role.CITY_ADMIN}, run.division_id)
+        require(acting_user, roles=ADMINS, division=run.division_id)
     run = CheckRun.objects.select_for_update().get(pk=run.pk)
     if run.status == RunStatus.DONE:
         raise ValidationError(_("This run has finished."))
