@@ -71,8 +71,7 @@ def petition_register(
             }
         )
     if petitioner is not None:
-        if not can_see_division(acting_user, petitioner.division_id):
-            raise PermissionDenied
+        require(acting_user, roles=STAFF_WRITERS, division=petitioner.division_id)
         petitioner_name = petitioner_name or petitioner.name
     if not petitioner_name.strip():
         raise ValidationError({"petitioner_name": _("Enter the petitioner's name.")})
@@ -80,8 +79,7 @@ def petition_register(
     for field, linked in (("case", case), ("application", application)):
         if linked is None:
             continue
-        if not can_see_division(acting_user, linked.division_id):
-            raise PermissionDenied
+        require(acting_user, roles=STAFF_WRITERS, division=linked.division_id)
         if not (linked.division_id.startswith(division.scope_prefix) or division.code.startswith(linked.division_id)):
             raise ValidationError({field: _("The linked record belongs to another division.")})
     return Petition.objects.create(

@@ -8,7 +8,7 @@ import datetime as dt
 import re
 from decimal import Decimal
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
@@ -31,6 +31,7 @@ from assistance.services.common import (
     DAYS_DECISION,
     DAYS_TOTAL,
     DAYS_TOTAL_EXTENDED,
+    DECISION_ROLES,
     OPEN_STATUSES,
     _district_code,
     _event,
@@ -39,7 +40,6 @@ from assistance.services.common import (
     calculate_amount,
     current_household_size,
 )
-from dalian_minzheng.accounts.models import Role
 from dalian_minzheng.accounts.scope import require
 from dalian_minzheng.core import workdays
 from dalian_minzheng.people import services as people_services
@@ -327,8 +327,9 @@ def application_first_review(
     application = _lock(application_id)
     require(acting_user, roles=CASEWORK_ROLES, division=application.division_id)
     _require_status(application, ApplicationStatus.INVESTIGATING)
-    if application.related_to_staff and not acting_user.is_superuser and acting_user.role != Role.DISTRICT_ADMIN:
-        raise PermissionDenied(_("Applications related to staff are reviewed by the district."))
+    if application.related_to_staff:
+        message = _("Applications related to staff are reviewed by the district.")
+        require(acting_user, roles=DECISION_ROLES, message=message)
     if not application.visits.exists():
         raise ValidationError(_("Record the home visit first."), code="visit")
     if not opinion.strip():
