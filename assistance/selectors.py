@@ -47,14 +47,8 @@ from assistance.models import (
 from dalian_minzheng.accounts.scope import scoped
 from dalian_minzheng.people.models import Division, DivisionLevel
 
-OPEN_STATUSES = [
-    ApplicationStatus.ACCEPTED,
-    ApplicationStatus.INVESTIGATING,
-    ApplicationStatus.FIRST_REVIEW,
-    ApplicationStatus.PUBLICITY,
-    ApplicationStatus.PENDING_DECISION,
-]
-PAID_STATUSES = [CaseStatus.ACTIVE, CaseStatus.UNDER_REVIEW, CaseStatus.PHASE_OUT]
+OPEN_STATUSES = list(ApplicationStatus.OPEN)
+PAID_STATUSES = list(CaseStatus.PAID)
 # The columns the list pages show: a list of 50 rows joins four tables, so read only what is displayed.
 CASE_LIST_FIELDS = [
     "id", "status", "household_size", "monthly_amount", "next_review_due", "division__name",

@@ -24,11 +24,27 @@ class ApplicationStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
+# Status groups, on the enum so every module names them the same way (set after the class: inside its body they
+# would become members). Open: not decided yet, at most one per household and programme.
+ApplicationStatus.OPEN = (
+    ApplicationStatus.ACCEPTED,
+    ApplicationStatus.INVESTIGATING,
+    ApplicationStatus.FIRST_REVIEW,
+    ApplicationStatus.PUBLICITY,
+    ApplicationStatus.PENDING_DECISION,
+)
+ApplicationStatus.DECIDED = (ApplicationStatus.APPROVED, ApplicationStatus.REFUSED, ApplicationStatus.WITHDRAWN)
+
+
 class CheckStatus(models.TextChoices):
     NOT_STARTED = "not_started", _("Not started")
     PENDING = "pending", _("Check running")
     FINDINGS_OPEN = "findings_open", _("Findings to resolve")
     CLEAR = "clear", _("Clear")
+
+
+# Not yet clear: approval waits for these.
+CheckStatus.UNRESOLVED = (CheckStatus.NOT_STARTED, CheckStatus.PENDING, CheckStatus.FINDINGS_OPEN)
 
 
 @audited(statement_level=True)  # inserted in bulk by the existing-cases import (issue 12)
@@ -95,7 +111,7 @@ class Application(models.Model):
             # one open application per household and programme
             models.UniqueConstraint(
                 fields=["household", "programme"],
-                condition=Q(status__in=["accepted", "investigating", "first_review", "publicity", "pending_decision"]),
+                condition=Q(status__in=list(ApplicationStatus.OPEN)),
                 name="application_one_open_per_household",
             ),
         ]

@@ -30,6 +30,12 @@ class CaseStatus(models.TextChoices):
     STOPPED = "stopped", _("Stopped")
 
 
+# Status groups (set after the class: inside its body they would become members). Paid: on the monthly roster (a
+# case under review is still paid). Reviewable: paid and not under review already, so a review may open.
+CaseStatus.PAID = (CaseStatus.ACTIVE, CaseStatus.UNDER_REVIEW, CaseStatus.PHASE_OUT)
+CaseStatus.REVIEWABLE = (CaseStatus.ACTIVE, CaseStatus.PHASE_OUT)
+
+
 @audited(statement_level=True)  # updated in bulk by raises and the checks hand-off
 class Case(models.Model):
     """An approved household receiving a benefit. `monthly_amount` is the amount in force now; its history is

@@ -34,13 +34,7 @@ NOTICE_DAYS = 7
 # The role sets are named once, in accounts.policy; these names stay for the callers that import them from here.
 STANDARD_ROLES = CITY_ADMIN_ROLES
 
-OPEN_STATUSES = (
-    ApplicationStatus.ACCEPTED,
-    ApplicationStatus.INVESTIGATING,
-    ApplicationStatus.FIRST_REVIEW,
-    ApplicationStatus.PUBLICITY,
-    ApplicationStatus.PENDING_DECISION,
-)
+OPEN_STATUSES = ApplicationStatus.OPEN
 
 
 # --- helpers ------------------------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from assistance.checks.services.common import (
     _casework,
 )
 from assistance.checks.services.runs import check_application
+from assistance.models import CheckStatus
 from dalian_minzheng.accounts.scope import require
 
 
@@ -28,16 +29,16 @@ def _refresh_application(application_id: int) -> str:
 
     summary = ApplicationCheck.objects.select_for_update().filter(application_id=application_id).first()
     if summary is None:
-        return "not_started"
+        return CheckStatus.NOT_STARTED
     summary.open_findings = (
         Finding.objects.filter(application_id=application_id).exclude(resolution__in=RESOLVED).count()
     )
     if summary.members_checked < summary.members_total:
-        status = "not_started"
+        status = CheckStatus.NOT_STARTED
     elif summary.open_findings:
-        status = "findings_open"
+        status = CheckStatus.FINDINGS_OPEN
     else:
-        status = "clear"
+        status = CheckStatus.CLEAR
     if summary.handoff_status:
         summary.handoff_status = status  # a hand-off still pending must not restore an older status
     summary.save(update_fields=["open_findings", "handoff_status"])

@@ -26,6 +26,7 @@ from assistance.checks.services.common import (
     LOCK_RUN,
     _casework,
 )
+from assistance.models import CaseStatus, CheckStatus
 from dalian_minzheng.accounts.policy import ADMINS, CITY_ADMIN_ROLES
 from dalian_minzheng.accounts.scope import require
 
@@ -47,7 +48,7 @@ def check_application(*, acting_user, application, kind: str = RunKind.APPLICATI
         kind=kind, division_id=application.division_id, total=1, requested_by=acting_user, chunk_size=1
     )
     CheckRunSubject.objects.create(run=run, application_id=application.pk)
-    _casework().application_set_check_status(application_id=application.pk, status="pending")
+    _casework().application_set_check_status(application_id=application.pk, status=CheckStatus.PENDING)
     _queue(run)
     return run
 
@@ -213,7 +214,7 @@ def _handoff_next_chunk(run: CheckRun) -> bool:
     # applications first, then their cases (the casework lock order); locked so a case cannot stop in between
     cases = dict(
         Case.objects.select_for_update()
-        .filter(application_id__in=[p[0] for p in pending if p[2]], status__in=("active", "phase_out"))
+        .filter(application_id__in=[p[0] for p in pending if p[2]], status__in=CaseStatus.REVIEWABLE)
         .order_by("pk")
         .values_list("application_id", "id")
     )
