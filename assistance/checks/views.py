@@ -90,15 +90,12 @@ def application_run(request, pk: int):
     application = selectors.application_for_user(request.user, pk)
     if request.method != "POST":
         return redirect("checks:application", pk=application.pk)
-    missing = selectors.members_missing_authorisation(application)
-    if missing:
-        messages.error(
-            request,
-            _("No check runs without every member's authorisation. Missing: %(names)s")
-            % {"names": "、".join(p.name for p in missing)},
-        )
+    try:
+        run = services.check_application(acting_user=request.user, application=application)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
         return redirect("checks:application", pk=application.pk)
-    run = services.check_application(acting_user=request.user, application=application)
     messages.success(request, _("The check has been queued."))
     return redirect("checks:run", pk=run.pk)
 

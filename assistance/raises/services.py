@@ -306,6 +306,23 @@ def _progress(raise_id: int, done: int, total: int, stage: str) -> None:
     cache.set(progress_key(raise_id), {"done": done, "total": total, "stage": stage}, timeout=24 * 3600)
 
 
+def raise_queue_apply(*, acting_user, raise_record: Raise) -> Raise:
+    """Queue the apply of an approved raise whose effective date has come; the worker applies it after this
+    transaction commits. No row lock here: a running apply holds it, and the apply itself re-checks the status."""
+    from assistance.raises.tasks import apply_raise
+
+    require(acting_user, roles=CITY_ADMIN_ROLES, message=_("Only the city administration manages standard raises."))
+    if raise_record.status != RaiseStatus.APPROVED:
+        raise ValidationError(_("Only an approved raise can be applied."))
+    if raise_record.effective_from > timezone.localdate():
+        when = {"date": raise_record.effective_from}
+        raise ValidationError(_("This raise takes effect on %(date)s; it is applied on that day.") % when)
+    mark_queued(raise_id=raise_record.pk)
+    raise_id, user_id = raise_record.pk, acting_user.pk
+    transaction.on_commit(lambda: apply_raise.delay(raise_id, user_id))
+    return raise_record
+
+
 def mark_queued(*, raise_id: int) -> None:
     _progress(raise_id, 0, 0, "queued")
 

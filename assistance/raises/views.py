@@ -8,7 +8,6 @@ from decimal import Decimal
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -140,18 +139,13 @@ def raise_withdraw(request, pk: int):
 @access(roles=CITY, write_roles=CITY)
 @require_POST
 def raise_apply(request, pk: int):
-    from assistance.raises.tasks import apply_raise
-
     raise_record = selectors.raise_get(user=request.user, pk=pk)
-    if raise_record.status != RaiseStatus.APPROVED:
-        messages.error(request, _("Only an approved raise can be applied."))
-    elif raise_record.effective_from > timezone.localdate():
-        when = {"date": raise_record.effective_from}
-        messages.error(request, _("This raise takes effect on %(date)s; it is applied on that day.") % when)
+    try:
+        services.raise_queue_apply(acting_user=request.user, raise_record=raise_record)
+    except ValidationError as exc:
+        for message in _errors(exc):
+            messages.error(request, message)
     else:
-        services.mark_queued(raise_id=raise_record.pk)
-        user_id = request.user.pk
-        transaction.on_commit(lambda: apply_raise.delay(raise_record.pk, user_id))
         messages.info(request, _("The raise is being applied by a background worker."))
     return redirect("raises:detail", pk=pk)
 

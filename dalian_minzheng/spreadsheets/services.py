@@ -8,11 +8,29 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
-from dalian_minzheng.accounts.policy import IMPORT_ROLES
+from dalian_minzheng.accounts.policy import IMPORT_ROLES, READ_ALL_ROLES
 from dalian_minzheng.accounts.scope import require
 from dalian_minzheng.spreadsheets import engine, reading, sandbox
-from dalian_minzheng.spreadsheets.models import ImportJob, ImportStatus
+from dalian_minzheng.spreadsheets.models import ExportJob, ImportJob, ImportStatus
 from dalian_minzheng.spreadsheets.registry import get_kind
+
+
+def export_job_queue(*, acting_user, kind, file_format: str, filters: dict, full_ids: bool = False) -> ExportJob:
+    """Queue a list export too large to stream (exports.direct_limit()); the worker writes the file after this
+    transaction commits. Full ID numbers only for the roles the export kind reveals them to."""
+    from dalian_minzheng.spreadsheets import exports
+    from dalian_minzheng.spreadsheets.tasks import run_export
+
+    require(acting_user, roles=READ_ALL_ROLES, write=False)  # exporting is reading: the auditor exports too
+    if full_ids and not kind.can_reveal(acting_user):
+        raise PermissionDenied(_("Your role may not see full ID numbers."))
+    job = ExportJob.objects.create(
+        kind=kind.key, requested_by=acting_user, file_format=file_format, filters=filters, full_ids=full_ids
+    )
+    exports.set_progress(job.pk, 0)
+    job_id = job.pk
+    transaction.on_commit(lambda: run_export.delay(job_id))
+    return job
 
 
 def _require_importer(user) -> None:

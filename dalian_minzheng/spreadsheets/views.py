@@ -173,15 +173,9 @@ def export(request):
     queryset = kind.queryset(request.user, filters)
     count = queryset.count()
     if count > exports.direct_limit():
-        job = ExportJob.objects.create(
-            kind=kind.key, requested_by=request.user, file_format=file_format, filters=filters, full_ids=full_ids
+        job = services.export_job_queue(
+            acting_user=request.user, kind=kind, file_format=file_format, filters=filters, full_ids=full_ids
         )
-        from django.db import transaction
-
-        from dalian_minzheng.spreadsheets.tasks import run_export
-
-        exports.set_progress(job.pk, 0)
-        transaction.on_commit(lambda: run_export.delay(job.pk))
         return redirect(reverse("spreadsheets:export_jobs") + f"?job={job.token}")
     name = exports.filename_for(kind, file_format)
     rows = exports.iter_rows(kind, queryset, full_ids)

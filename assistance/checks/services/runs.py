@@ -12,7 +12,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from assistance.checks import engine
+from assistance.checks import engine, selectors
 from assistance.checks.models import (
     CheckRun,
     CheckRunSubject,
@@ -42,8 +42,17 @@ def _queue(run: CheckRun) -> None:
 
 @transaction.atomic
 def check_application(*, acting_user, application, kind: str = RunKind.APPLICATION) -> CheckRun:
-    """Queue a check of one application (on demand, or a re-check after a dispute)."""
+    """Queue a check of one application (on demand, or a re-check after a dispute). An on-demand check needs every
+    current member's authorisation (授权书); a re-check follows a check that already had them."""
     require(acting_user, roles=CASEWORK_ROLES, division=application.division_id)
+    if kind == RunKind.APPLICATION:
+        missing = selectors.members_missing_authorisation(application)
+        if missing:
+            raise ValidationError(
+                _("No check runs without every member's authorisation. Missing: %(names)s")
+                % {"names": "、".join(p.name for p in missing)},
+                code="authorisation",
+            )
     run = CheckRun.objects.create(
         kind=kind, division_id=application.division_id, total=1, requested_by=acting_user, chunk_size=1
     )
