@@ -291,6 +291,12 @@ def _check_all(cursor, job: ImportJob, kind: ImportKind, ctx: Context, on_progre
     return total
 
 
+def _locked_job(job_id: int) -> ImportJob:
+    """The job row locked for this transaction — only it: locking the joined uploader too made that user's login
+    (which writes `last_login`) wait until the import finished."""
+    return ImportJob.objects.select_for_update(of=("self",)).select_related("uploaded_by", "division").get(pk=job_id)
+
+
 def validate_job(job_id: int) -> ImportJob:
     """Check every row and fill the report; no data is written except the job, its row errors and its stage."""
     started = time.monotonic()
@@ -300,7 +306,7 @@ def validate_job(job_id: int) -> ImportJob:
     try:
         with transaction.atomic(), connection.cursor() as cursor:
             # One check of a job at a time (a retried check waits for one still running, then checks again).
-            job = ImportJob.objects.select_for_update().select_related("uploaded_by", "division").get(pk=job_id)
+            job = _locked_job(job_id)
             if job.status in (ImportStatus.CANCELLED, ImportStatus.COMMITTING, ImportStatus.COMMITTED):
                 return job  # cancelled while queued, or already past the check
             kind = get_kind(job.kind)
@@ -331,7 +337,7 @@ def commit_job(job_id: int) -> ImportJob:
     """Write every valid row, atomically. Safe to run twice and after a crash (see module docstring)."""
     started = time.monotonic()
     with transaction.atomic():
-        job = ImportJob.objects.select_for_update().select_related("uploaded_by", "division").get(pk=job_id)
+        job = _locked_job(job_id)
         if job.status == ImportStatus.COMMITTED:
             return job
         if job.status not in (ImportStatus.VALIDATED, ImportStatus.COMMITTING):
