@@ -94,18 +94,23 @@ def _summarise(path: Path, kind_key: str, original_name: str, sheet_name: str) -
     }
 
 
-def _child(write_fd: int, language: str, args: tuple) -> None:
+def _child(write_fd: int, language: str, func, args: tuple) -> None:
     status = 0
     try:
         _limit_self()
         with translation.override(language):
             try:
-                result = {"ok": _summarise(*args)}
+                result = {"ok": func(*args)}
             except reading.SpreadsheetError as exc:
                 result = {"error": str(exc), "unreadable": isinstance(exc, reading.UnreadableFile)}
             except MemoryError:
                 result = {"error": str(_too_complex()), "unreadable": True}
-            payload = pickle.dumps(result)
+            except Exception as exc:  # noqa: BLE001 - the caller's own errors (e.g. a DeliveryError) go back as they are
+                result = {"raise": exc}
+            try:
+                payload = pickle.dumps(result)
+            except Exception:  # noqa: BLE001 - an error that cannot travel becomes "unreadable"
+                payload = pickle.dumps({"error": str(_too_complex()), "unreadable": True})
         with os.fdopen(write_fd, "wb") as out:
             out.write(payload)
     except BaseException:  # noqa: BLE001 - whatever happens, the child must end here and never return to Django
@@ -129,15 +134,15 @@ def _read_all(fd: int, deadline: float) -> bytes | None:
         chunks.append(chunk)
 
 
-def preview(path: Path, kind_key: str, original_name: str = "", sheet_name: str = ""):
-    """(PreviewSummary, preview rows) like engine.preview, computed in a limited child process."""
+def run_limited(func, *args):
+    """`func(*args)` in a forked child under the memory, CPU and wall-clock limits; its (picklable) result, or its
+    exception raised here. Every first look at an uploaded file goes through this (the import page's preview, the
+    checks' delivery upload)."""
     read_fd, write_fd = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child
         os.close(read_fd)
-        _child(
-            write_fd, translation.get_language() or settings.LANGUAGE_CODE, (path, kind_key, original_name, sheet_name)
-        )
+        _child(write_fd, translation.get_language() or settings.LANGUAGE_CODE, func, args)
     os.close(write_fd)
     try:
         data = _read_all(read_fd, time.monotonic() + settings.SPREADSHEET_PARSE_WALL_SECONDS)
@@ -149,10 +154,18 @@ def preview(path: Path, kind_key: str, original_name: str = "", sheet_name: str 
     if not data or not os.WIFEXITED(status) or os.WEXITSTATUS(status) != 0:
         raise _too_complex()
     result = pickle.loads(data)  # noqa: S301 - our own child's output, through a private pipe
+    if "raise" in result:
+        raise result["raise"]
     if "error" in result:
         error = reading.UnreadableFile if result["unreadable"] else reading.SpreadsheetError
         raise error(result["error"])
-    summary = result["ok"]["summary"]
+    return result["ok"]
+
+
+def preview(path: Path, kind_key: str, original_name: str = "", sheet_name: str = ""):
+    """(PreviewSummary, preview rows) like engine.preview, computed in a limited child process."""
+    result = run_limited(_summarise, path, kind_key, original_name, sheet_name)
+    summary = result["summary"]
     kind = get_kind(kind_key)
     summary["missing"] = [kind.column(key) for key in summary["missing"]]
-    return PreviewSummary(**summary), result["ok"]["rows"]
+    return PreviewSummary(**summary), result["rows"]

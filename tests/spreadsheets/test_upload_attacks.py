@@ -331,6 +331,22 @@ def test_the_checks_delivery_upload_refuses_the_attacks(client, city_admin, sett
     assert Delivery.objects.count() == 0
 
 
+def test_the_delivery_file_is_parsed_in_the_sandbox_not_the_web_process(settings, divisions):
+    """With the limits lifted, the far cell reaches calamine: inside the sandbox's child, which dies alone; the web
+    process answers a Chinese refusal (422) and stores nothing."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from assistance.checks import services
+    from assistance.checks.models import Delivery, Department
+
+    settings.SPREADSHEET_MAX_ROWS = settings.SPREADSHEET_MAX_COLUMNS = settings.SPREADSHEET_MAX_CELLS = 10**15
+    department = Department.objects.first() or Department.objects.create(code="gongan", name="公安局")
+    with pytest.raises(services.DeliveryError, match="内存或时间") as refused:
+        services.parse_delivery_file(department=department, upload=SimpleUploadedFile("d.xlsx", far_cell_xlsx()))
+    assert refused.value.status == 422
+    assert Delivery.objects.count() == 0
+
+
 def _free_port() -> int:
     import socket
 

@@ -27,6 +27,7 @@ from dalian_minzheng.accounts.policy import CITY_ADMIN_ROLES
 from dalian_minzheng.accounts.scope import require
 from dalian_minzheng.core import inputs
 from dalian_minzheng.people import idnumbers
+from dalian_minzheng.spreadsheets import reading, sandbox
 
 
 class DeliveryError(Exception):
@@ -221,27 +222,36 @@ def supersede(cur, delivery_id: int) -> int:
     return cur.rowcount
 
 
+def _read_table(name: str, raw: bytes) -> list[list]:
+    """The first sheet (or the csv) as rows of cells; runs in the sandbox's child."""
+    if name.endswith(".csv"):
+        import csv
+
+        from charset_normalizer import from_bytes
+
+        best = from_bytes(raw).best()
+        text = str(best) if best is not None else raw.decode("utf-8", errors="replace")
+        return list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+    from python_calamine import CalamineWorkbook
+
+    book = CalamineWorkbook.from_filelike(io.BytesIO(raw))
+    return book.get_sheet_by_index(0).to_python()
+
+
 def parse_delivery_file(*, department: Department, upload) -> list[CleanRecord]:
     """A department's csv or xlsx: columns id_number (身份证号), item (数据项), value (值), attributes (JSON, optional).
     Cells are read as text so an ID number never turns into a float."""
     name = (upload.name or "").lower()
     rows: list[dict] = []
-    if name.endswith(".csv"):
-        import csv
-
-        raw = upload.read()
-        from charset_normalizer import from_bytes
-
-        best = from_bytes(raw).best()
-        text = str(best) if best is not None else raw.decode("utf-8", errors="replace")
-        table = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
-    elif name.endswith((".xlsx", ".xls")):
-        from python_calamine import CalamineWorkbook
-
-        book = CalamineWorkbook.from_filelike(io.BytesIO(upload.read()))
-        table = book.get_sheet_by_index(0).to_python()
-    else:
+    if not name.endswith((".csv", ".xlsx", ".xls")):
         raise DeliveryError(422, _("Upload a .csv or .xlsx file."))
+    # Parsed in a child process under memory and time limits, never in the web process itself (issue 13).
+    try:
+        table = sandbox.run_limited(_read_table, name, upload.read())
+    except reading.SpreadsheetError as exc:
+        raise DeliveryError(422, str(exc)) from None
+    except Exception:  # noqa: BLE001 - whatever the readers raise about a broken file
+        raise DeliveryError(422, _("The file could not be read as .csv or .xlsx.")) from None
     if not table:
         raise DeliveryError(422, _("The file is empty."))
     aliases = {
