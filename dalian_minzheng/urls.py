@@ -17,6 +17,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("people/", include("dalian_minzheng.people.urls")),
     path("audit/", include("dalian_minzheng.audit.urls")),
+    path("rules/", include("dalian_minzheng.core.urls")),
     path("spreadsheets/", include("dalian_minzheng.spreadsheets.urls")),
     path("assistance/", include("assistance.urls")),
     path("assistance/checks/", include("assistance.checks.urls")),

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from assistance.models import CareLevel, Programme
 from dalian_minzheng.audit.tracking import audited
+from dalian_minzheng.core.rules import VersionedRule
 from dalian_minzheng.people.models import Division
 
 
@@ -248,12 +249,11 @@ class RaiseBackPay(models.Model):
 
 
 @audited
-class OutlierRule(models.Model):
+class OutlierRule(VersionedRule):
     """When a raise's preview flags a change as an outlier that a second city admin must acknowledge (issue 12).
-    The rule in force for a raise is the latest row effective on or before the raise's date; without one, the
-    defaults below."""
+    A kernel rule table (core/rules.py): the version in force for a raise is the latest effective on or before the
+    raise's date; without one, the defaults below."""
 
-    effective_from = models.DateField(_("effective from"))
     case_factor = models.DecimalField(
         _("case factor"),
         max_digits=6,
@@ -277,12 +277,10 @@ class OutlierRule(models.Model):
         help_text=_("A district's total change more than this percentage below what the raise implies is flagged; "
                     "empty: not checked."),
     )  # fmt: skip
-    note = models.CharField(_("note"), max_length=200, blank=True)
 
-    class Meta:
+    class Meta(VersionedRule.Meta):
         verbose_name = _("outlier rule")
         verbose_name_plural = _("outlier rules")
-        ordering = ["-effective_from"]
         constraints = [models.UniqueConstraint(fields=["effective_from"], name="outlier_rule_once_per_date")]
 
     def __str__(self) -> str:

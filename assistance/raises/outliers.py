@@ -5,8 +5,8 @@ What a raise implies for a case is the change of the standards it moves, in forc
 household size: the basic standard's change (for a banded programme: the largest change of a band), plus the change
 of the case's care amount. A recomputation can legitimately give less (an income between the old and the new
 standard), never more — unless the amount paid did not match the standard before (a hand-corrected or imported
-amount, an income stored wrongly), which is what the guard is for. The thresholds are a rule table
-(`OutlierRule`, edited in the admin): a case whose change exceeds `case_factor` × its implied change, a district
+amount, an income stored wrongly), which is what the guard is for. The thresholds are a kernel rule table
+(`OutlierRule`, edited on /rules/): a case whose change exceeds `case_factor` × its implied change, a district
 total outside the band around what the raise implies.
 
 Outlier groups are per programme and district: "cases:<programme>:<district>" (the outlier cases) and
@@ -42,7 +42,7 @@ class Thresholds:
 
 
 def thresholds_for(on: dt.date) -> Thresholds:
-    rule = OutlierRule.objects.filter(effective_from__lte=on).order_by("-effective_from").first()
+    rule = OutlierRule.current(on=on)
     if rule is None:
         return Thresholds()
     return Thresholds(rule.case_factor, rule.district_above_percent, rule.district_below_percent)

@@ -8,7 +8,7 @@ import itertools
 
 from dalian_minzheng.people import idnumbers
 from dalian_minzheng.people.models import Household, HouseholdMember, Person, Relationship
-from tests.factories_registry import scoped_factory
+from tests.factories_registry import sample_kwargs, scoped_factory
 
 _sequence = itertools.count(1)
 
@@ -51,3 +51,9 @@ def make_membership(division_code: str) -> HouseholdMember:
     return HouseholdMember.objects.create(
         household=household, person=person, relationship=Relationship.CHILD, joined_on=dt.date(2020, 1, 1)
     )
+
+
+@sample_kwargs("core:rule_table")
+def rule_table_kwargs(division_code: str) -> dict:
+    """Rule tables are city-wide reference data: any one of them."""
+    return {"label": "raises.outlierrule"}
