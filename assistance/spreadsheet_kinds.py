@@ -434,3 +434,6 @@ def _insert(cursor, model, sql: str, args=None, *, triggers_off: bool) -> None:
             f"events AS ({events})\nSELECT count(*) FROM ins"
         )
     cursor.execute(sql, args)
+
+
+from assistance import payment_history  # noqa: E402,F401  (registers "historical payments")
