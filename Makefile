@@ -57,7 +57,8 @@ test: install test-tools
 messages: install
 	$(PY) scripts/check_translations.py --update
 
-# Every benchmark in turn at its default scale (each works in its own scratch database); results go to
-# benchmarks/BENCHMARKS.md by hand. One benchmark: .venv/bin/python benchmarks/bench_<name>.py --help
+# The goal benchmarks (import, raises, checks) at their default scale, then one table: figure, recorded value,
+# today's value, goal, load average, commit (benchmarks/summary.py; DATABASE_URL = a benchmark database of its own,
+# superuser; e.g. BENCH_ARGS="--only import raises"). One benchmark: .venv/bin/python benchmarks/bench_<name>.py --help
 bench: install
-	@for bench in benchmarks/bench_*.py; do echo "== $$bench"; $(PY) $$bench || exit 1; done
+	$(PY) benchmarks/summary.py $(BENCH_ARGS)

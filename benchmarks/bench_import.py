@@ -6,12 +6,22 @@ engine, against plain django-import-export on the same rows, in the same run.
 --reset TRUNCATEs the people tables of the database named by DATABASE_URL first (never a test_ database): use a
 benchmark database. Each measured import runs in its own Python process so its peak memory (max RSS) is its own.
 Also compares python-calamine with openpyxl read_only on reading the same file.
+
+What the benchmark controls, so that a re-run gives the recorded figure (issue 20): every measured import starts
+right after a CHECKPOINT (a checkpoint requested by WAL volume in the middle of a commit made every page's first
+write a whole-page image again: the same run measured about half the rows per second), after a VACUUM ANALYZE of
+the tables it writes (the planner's view of the reset tables), and as the portal's runtime database role
+(`--role`, default settings.DB_RUNTIME_ROLE when it exists; `--role ""` = the connecting role, e.g. a superuser,
+which lets the existing-cases kind switch its triggers off, a path production never takes). Each result prints the
+load average, the WAL written and whether a checkpoint happened during it; the last line is `RESULTS {json}` for
+benchmarks/summary.py.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import time
 from pathlib import Path
 
@@ -87,7 +97,35 @@ def ensure_cases_file(rows: int) -> Path:
     return path
 
 
-def child_engine(path: str, kind: str = "people.household_members") -> dict:
+def _as_role(role: str) -> None:
+    """Run the rest of this child's work as `role` (the runtime role: no superuser, triggers always on)."""
+    from django.db import connection
+
+    if role:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SET ROLE {connection.ops.quote_name(role)}")
+
+
+def _wal_state() -> tuple[str, int]:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_current_wal_lsn()::text, (SELECT checkpoints_timed + checkpoints_req FROM pg_stat_bgwriter)"
+        )
+        lsn, checkpoints = cursor.fetchone()
+    return lsn, checkpoints
+
+
+def _wal_since(lsn: str) -> float:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), %s::pg_lsn)", [lsn])
+        return float(cursor.fetchone()[0]) / 1e6
+
+
+def child_engine(path: str, kind: str = "people.household_members", role: str = "") -> dict:
     setup_django()
     from django.core.files import File
     from django.utils import translation
@@ -98,11 +136,11 @@ def child_engine(path: str, kind: str = "people.household_members") -> dict:
     translation.activate("zh-hans")
     user = _admin()
     base_mb = peak_rss_mb()
+    lsn, checkpoints = _wal_state()
+    _as_role(role)
     cpu0, pg0 = own_cpu_seconds(), backend_cpu_seconds()
     started = time.perf_counter()
-    job = ImportJob(
-        kind=kind, original_name=Path(path).name, uploaded_by=user, division_id="210202"
-    )
+    job = ImportJob(kind=kind, original_name=Path(path).name, uploaded_by=user, division_id="210202")
     with open(path, "rb") as fh:
         job.file.save(Path(path).name, File(fh), save=False)
     job.save()
@@ -112,7 +150,13 @@ def child_engine(path: str, kind: str = "people.household_members") -> dict:
     ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.COMMITTING)
     job = engine.commit_job(job.pk)
     done = time.perf_counter()
+    wal_mb = _wal_since(lsn)
     return {
+        "kind": kind,
+        "role": role or "(connecting role)",
+        "wal_mb": round(wal_mb, 1),
+        "checkpoints_during": _wal_state()[1] - checkpoints,
+        "load_average": [round(x, 2) for x in os.getloadavg()],
         "cpu_s": own_cpu_seconds() - cpu0,
         "pg_cpu_s": backend_cpu_seconds() - pg0,
         "rows": job.total_rows,
@@ -154,20 +198,49 @@ def child_die(path: str) -> dict:
     }
 
 
+def default_role() -> str:
+    """settings.DB_RUNTIME_ROLE when it exists in the cluster (manage.py setup_db_roles), else the connecting role."""
+    from django.conf import settings
+    from django.db import connection
+
+    role = getattr(settings, "DB_RUNTIME_ROLE", "")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [role])
+        return role if cursor.fetchone() else ""
+
+
+def quiesce() -> None:
+    """The same starting state for every measured part: statistics of the emptied tables, no dead rows, and a
+    CHECKPOINT, so no checkpoint requested by WAL volume falls into the measured commit."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        for table in ("people_person", "people_household", "people_householdmember", "assistance_application",
+                      "assistance_case", "assistance_caseamountchange", "assistance_timelineevent"):  # fmt: skip
+            cursor.execute(f"VACUUM ANALYZE {table}")
+        cursor.execute("CHECKPOINT")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--die-rows", type=int, default=5_000)
     parser.add_argument("--reset", action="store_true")
     parser.add_argument("--skip-openpyxl", action="store_true", help="openpyxl takes minutes on 100k rows")
-    parser.add_argument("--child", nargs=2)
+    parser.add_argument("--child", nargs="+")
     parser.add_argument("--only-cases", action="store_true", help="only the existing-cases kind (assistance.cases)")
+    parser.add_argument(
+        "--role",
+        default=None,
+        help="database role the imports run as (SET ROLE); default the runtime role if it exists, '' = as connected",
+    )
     args = parser.parse_args()
     if args.child:
-        what, path = args.child
+        what, path, *rest = args.child
+        role = rest[0] if rest else ""
         handlers = {
-            "engine": child_engine,
-            "engine_cases": lambda p: child_engine(p, "assistance.cases"),
+            "engine": lambda p: child_engine(p, role=role),
+            "engine_cases": lambda p: child_engine(p, "assistance.cases", role=role),
             "die": child_die,
             "calamine": lambda p: child_read(p, "calamine"),
             "openpyxl": lambda p: child_read(p, "openpyxl"),
@@ -177,18 +250,28 @@ def main() -> None:
     if not args.reset:
         raise SystemExit("pass --reset: the benchmark empties the people tables of DATABASE_URL's database")
     setup_django()
-    print(f"machine: {machine_info()}")
+    role = default_role() if args.role is None else args.role
+    print(f"machine: {machine_info()}; imports run as role {role or '(connecting role)'}")
+    results: dict = {"rows": args.rows, "role": role, "load_average_start": [round(x, 2) for x in os.getloadavg()]}
     if not args.only_cases:
-        _households(args)
+        _households(args, role, results)
     # The existing-cases kind (issue 12) side by side: one case per head, a third with the income left blank.
     cases_path = ensure_cases_file(args.rows)
     print(f"file: {cases_path.name} ({cases_path.stat().st_size / 1e6:.1f} MB, {args.rows} cases + header)")
     reset_people()
-    _report("existing cases, full file", run_child(SCRIPT, "engine_cases", str(cases_path)), None, None)
-    _report("existing cases, same file again", run_child(SCRIPT, "engine_cases", str(cases_path)), None, None)
+    quiesce()
+    results["cases_new"] = _report(
+        "existing cases, full file", run_child(SCRIPT, "engine_cases", str(cases_path), role), None, None
+    )
+    quiesce()
+    results["cases_again"] = _report(
+        "existing cases, same file again", run_child(SCRIPT, "engine_cases", str(cases_path), role), None, None
+    )
+    results["load_average_end"] = [round(x, 2) for x in os.getloadavg()]
+    print("RESULTS " + json.dumps(results))
 
 
-def _households(args) -> None:
+def _households(args, role: str, results: dict) -> None:
     path = ensure_file(args.rows)
     slice_path = slice_without_title(path, args.die_rows)
     print(f"file: {path.name} ({path.stat().st_size / 1e6:.1f} MB, {args.rows} rows + title + header)")
@@ -198,23 +281,35 @@ def _households(args) -> None:
             f"read {reader:9s}: {r['rows']} rows in {r['seconds']:.2f} s = {r['rows'] / r['seconds']:,.0f} rows/s, "
             f"peak {r['peak_mb']:.0f} MB"
         )
+        results[f"read_{reader}_rows_per_s"] = round(r["rows"] / r["seconds"])
     reset_people()
+    quiesce()
     d = run_child(SCRIPT, "die", str(slice_path))
     die_rate = d["rows"] / d["total_s"]
     die_cpu_rate = d["rows"] / (d["cpu_s"] + d["pg_cpu_s"])
     print(
         f"django-import-export, {d['rows']} rows: {d['total_s']:.1f} s = {die_rate:,.1f} rows/s; CPU Python "
         f"{d['cpu_s']:.1f} s + PostgreSQL {d['pg_cpu_s']:.1f} s = {die_cpu_rate:,.1f} rows per CPU-second; "
-        f"errors {d['errors']}, peak {d['peak_mb']:.0f} MB"
+        f"errors {d['errors']}, peak {d['peak_mb']:.0f} MB, load {os.getloadavg()[0]:.2f}"
+    )
+    results["die"] = {**d, "rows_per_s": round(die_rate, 1), "load_average": [round(x, 2) for x in os.getloadavg()]}
+    reset_people()
+    quiesce()
+    results["same_rows"] = _report(
+        "engine, same rows", run_child(SCRIPT, "engine", str(slice_path), role), die_rate, die_cpu_rate
     )
     reset_people()
-    _report("engine, same rows", run_child(SCRIPT, "engine", str(slice_path)), die_rate, die_cpu_rate)
-    reset_people()
-    _report("engine, full file", run_child(SCRIPT, "engine", str(path)), die_rate, die_cpu_rate)
-    _report("engine, same file again", run_child(SCRIPT, "engine", str(path)), die_rate, die_cpu_rate)
+    quiesce()
+    results["households_new"] = _report(
+        "engine, full file", run_child(SCRIPT, "engine", str(path), role), die_rate, die_cpu_rate
+    )
+    quiesce()
+    results["households_again"] = _report(
+        "engine, same file again", run_child(SCRIPT, "engine", str(path), role), die_rate, die_cpu_rate
+    )
 
 
-def _report(title: str, e: dict, die_rate: float | None, die_cpu_rate: float | None) -> None:
+def _report(title: str, e: dict, die_rate: float | None, die_cpu_rate: float | None) -> dict:
     cpu = e["cpu_s"] + e["pg_cpu_s"]
     rate = e["rows"] / e["total_s"]
     versus = f" ({rate / die_rate:.0f}x django-import-export)" if die_rate else ""
@@ -225,8 +320,17 @@ def _report(title: str, e: dict, die_rate: float | None, die_cpu_rate: float | N
         f"CPU Python {e['cpu_s']:.1f} s + PostgreSQL {e['pg_cpu_s']:.1f} s = {e['rows'] / cpu:,.0f} rows per "
         f"CPU-second{versus_cpu}; peak {e['peak_mb']:.0f} MB (Django alone "
         f"{e['django_baseline_mb']:.0f} MB); new {e['new']}, updated {e['updated']}, unchanged {e['unchanged']}, "
-        f"rejected {e['rejected']}; commit: upsert statements {e['upsert_s']} s, deferred FK checks {e['fk_check_s']} s"
+        f"rejected {e['rejected']}; commit: upsert statements {e['upsert_s']} s, deferred FK checks "
+        f"{e['fk_check_s']} s; "
+        f"role {e['role']}, WAL {e['wal_mb']} MB, checkpoints during {e['checkpoints_during']}, "
+        f"load {e['load_average'][0]:.2f}"
     )
+    return {
+        **e,
+        "rows_per_s": round(rate),
+        "rows_per_cpu_s": round(e["rows"] / cpu),
+        "x_die": round(rate / die_rate, 1) if die_rate else None,
+    }
 
 
 if __name__ == "__main__":

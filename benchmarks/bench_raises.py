@@ -395,6 +395,13 @@ def main() -> None:
     parser.add_argument(
         "--no-migrate", action="store_true", help="with --reuse: keep the scratch schema as it is (a trial by hand)"
     )
+    parser.add_argument(
+        "--role",
+        default=None,
+        help="database role the apply runs as (SET ROLE): default settings.DB_RUNTIME_ROLE, set up in the scratch "
+        "database (manage.py setup_db_roles), i.e. the production path (no superuser: triggers on, the audit "
+        "rows written by the statement-level triggers); '' = the connecting role (a superuser takes the replica path)",
+    )
     options = parser.parse_args()
 
     os.environ["DATABASE_URL"] = scratch_database(reuse=options.reuse)
@@ -410,6 +417,11 @@ def main() -> None:
     import django
 
     django.setup()
+    from django.conf import settings
+
+    role = settings.DB_RUNTIME_ROLE if options.role is None else options.role
+    if role:
+        subprocess.run([sys.executable, "manage.py", "setup_db_roles"], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
     from django.db import connection
     from django.utils import timezone
 
@@ -479,10 +491,18 @@ def main() -> None:
                 raise_record = approved_raise(on)
             recompute.ROW_TRIGGERS_OFF = triggers_off
             checkpoint()
+            if role and not triggers_off:  # the runtime role may not switch triggers off: production's path
+                with connection.cursor() as cursor:
+                    cursor.execute(f"SET ROLE {connection.ops.quote_name(role)}")
             cpu_started = cpu_seconds()
             started = time.monotonic()
-            result = services.raise_apply(raise_id=raise_record.pk, acting_user=admin, today=on)
-            measured = {"path": path, "effective_from": on, "cases_changed": result.cases_changed,
+            try:
+                result = services.raise_apply(raise_id=raise_record.pk, acting_user=admin, today=on)
+            finally:
+                with connection.cursor() as cursor:
+                    cursor.execute("RESET ROLE")
+            measured = {"path": path, "role": role if not triggers_off else "(connecting role)",
+                        "effective_from": on, "cases_changed": result.cases_changed,
                         "seconds": round(time.monotonic() - started, 2),
                         "cpu_seconds": round(cpu_seconds() - cpu_started, 2)}  # fmt: skip
             (replica_applies if triggers_off else applies).append(measured)
