@@ -22,6 +22,7 @@ from dalian_minzheng.audit.models import AccessKind
 from dalian_minzheng.audit.services import record_access
 from dalian_minzheng.core import inputs
 from dalian_minzheng.core.bodylimit import body_limit
+from dalian_minzheng.spreadsheets.writers import Sheet, write_workbook
 
 ADMIN_READERS = ADMINS | {Role.AUDITOR}
 API_MAX_BYTES = getattr(settings, "CHECKS_API_MAX_BYTES", 5 * 1024 * 1024)
@@ -268,38 +269,15 @@ def report(request):
     return render(request, "checks/report.html", {"rows": rows, "form": form, "since": since})
 
 
-def _safe_cell(value):
-    """Neutralise spreadsheet formulas in text cells."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
 @access(roles=ADMIN_READERS | {Role.CASEWORKER}, write_roles=frozenset())
 def report_export(request):
-    import xlsxwriter
-
     form = forms.ReportFilterForm(request.GET or None)
     since = form.cleaned_data.get("since") if form.is_valid() else None
     rows = selectors.findings_report(request.user, since=since)
+    headers = [_("Department"), _("District code"), _("District"), _("Not compliant"), _("Doubtful"), _("Compliant"),
+               _("Unresolved"), _("Confirmed"), _("Explanation accepted")]  # fmt: skip
     buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
-    sheet = book.add_worksheet(_("Findings"))
-    headers = [
-        _("Department"),
-        _("District code"),
-        _("District"),
-        _("Not compliant"),
-        _("Doubtful"),
-        _("Compliant"),
-        _("Unresolved"),
-        _("Confirmed"),
-        _("Explanation accepted"),
-    ]
-    sheet.write_row(0, 0, headers)
-    for index, row in enumerate(rows, start=1):
-        sheet.write_row(index, 0, [_safe_cell(v) for v in row.values()])
-    book.close()
+    write_workbook(buffer, [Sheet(_("Findings"), headers, [list(row.values()) for row in rows])])
     record_access(
         user=request.user,
         kind=AccessKind.EXPORT,

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import io
-from decimal import Decimal
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -23,6 +22,7 @@ from dalian_minzheng.accounts.policy import CITY, access
 from dalian_minzheng.accounts.scope import scope_prefix
 from dalian_minzheng.audit.models import AccessKind
 from dalian_minzheng.audit.services import record_access
+from dalian_minzheng.spreadsheets.writers import Sheet, write_workbook
 
 READERS = frozenset({Role.DISTRICT_ADMIN, Role.CITY_ADMIN, Role.AUDITOR})
 
@@ -199,22 +199,12 @@ def raise_acknowledge(request, pk: int):
 
 
 def _xlsx_response(request, *, raise_record, sheets: list[tuple[str, list[str], list[list]]], name: str):
-    """Write sheets with the spreadsheet engine's xlsx writer (formula neutralisation, constant memory) and record
+    """Write sheets with the one workbook writer (constant memory: a report lists every changed case) and record
     the export in the access log."""
-    from dalian_minzheng.spreadsheets.exports import ExportColumn, ExportKind, write_xlsx
-
     buffer = io.BytesIO()
-    if len(sheets) == 1:
-        title, headers, rows = sheets[0]
-        kind = ExportKind(
-            key=f"raises.{name}",
-            label=title,
-            columns=[ExportColumn(h, "", kind="number" if i >= 2 else "text") for i, h in enumerate(headers)],
-            queryset=lambda user, params: None,
-        )
-        count = write_xlsx(buffer, kind, ([_cell(v) for v in row] for row in rows))
-    else:
-        count = _write_sheets(buffer, sheets)
+    count = write_workbook(
+        buffer, [Sheet(title, headers, rows) for title, headers, rows in sheets], constant_memory=True
+    )
     record_access(
         user=request.user,
         kind=AccessKind.EXPORT,
@@ -228,37 +218,6 @@ def _xlsx_response(request, *, raise_record, sheets: list[tuple[str, list[str], 
     )
     response["Content-Disposition"] = f'attachment; filename="raise-{raise_record.pk}-{name}.xlsx"'
     return response
-
-
-def _cell(value):
-    return float(value) if isinstance(value, Decimal) else value
-
-
-def _write_sheets(buffer, sheets) -> int:
-    import xlsxwriter
-
-    from dalian_minzheng.spreadsheets.cells import neutralise
-
-    workbook = xlsxwriter.Workbook(buffer, {"strings_to_formulas": False, "strings_to_numbers": False})
-    bold = workbook.add_format({"bold": True, "bg_color": "#F2F2F2", "border": 1})
-    count = 0
-    for title, headers, rows in sheets:
-        sheet = workbook.add_worksheet(str(title)[:31])
-        for col, header in enumerate(headers):
-            sheet.write_string(0, col, str(header), bold)
-            sheet.set_column(col, col, 16)
-        for r, row in enumerate(rows, start=1):
-            for col, value in enumerate(row):
-                value = _cell(value)
-                if value is None:
-                    continue
-                if isinstance(value, int | float):
-                    sheet.write_number(r, col, value)
-                else:
-                    sheet.write_string(r, col, neutralise(str(value)))
-            count += 1
-    workbook.close()
-    return count
 
 
 @access(roles=READERS, write_roles=CITY)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -18,7 +17,7 @@ from assistance.services.common import (
 from dalian_minzheng.accounts.policy import ROSTER_ROLES
 from dalian_minzheng.accounts.scope import require
 from dalian_minzheng.people.models import Division, DivisionLevel
-from dalian_minzheng.spreadsheets.cells import neutralise
+from dalian_minzheng.spreadsheets.writers import Sheet, write_workbook
 
 # --- monthly payments -----------------------------------------------------------------------------------------
 
@@ -102,32 +101,14 @@ ORDER BY p.division_id, p.id
 
 def write_roster_xlsx(*, roster: PaymentRoster, target) -> int:
     """Bank-ready xlsx (constant memory): payee, full ID number, account, programme, amount, back pay, total."""
-    import xlsxwriter
-
-    workbook = xlsxwriter.Workbook(target, {"constant_memory": True, "in_memory": False})
-    sheet = workbook.add_worksheet(f"{roster.month:%Y-%m}")
-    text = workbook.add_format({"num_format": "@"})
-    money = workbook.add_format({"num_format": "0.00"})
     headers = ["社区", "区划代码", "户主姓名", "公民身份号码", "开户银行", "银行账号", "救助类别", "户人数",
                "月保障金", "补发", "实发金额"]  # fmt: skip
-    sheet.write_row(0, 0, headers)
-    sheet.set_column(0, 0, 20)
-    sheet.set_column(3, 3, 22)
-    sheet.set_column(5, 5, 24)
-    rows = 0
-    with connection.cursor() as cursor:
-        cursor.execute(ROSTER_EXPORT_SQL, [roster.pk])
-        for record in cursor:
-            rows += 1
-            for col, value in enumerate(record):
-                if isinstance(value, Decimal):
-                    sheet.write_number(rows, col, float(value), money)
-                elif isinstance(value, int):
-                    sheet.write_number(rows, col, value)
-                else:
-                    # IDs and accounts as text, so Excel never turns them into 2.10202E+17
-                    sheet.write_string(rows, col, neutralise(value or ""), text)
-    sheet.write_string(rows + 1, 0, "合计")
-    sheet.write_number(rows + 1, 10, float(roster.total_amount), money)
-    workbook.close()
-    return rows
+
+    def records():
+        with connection.cursor() as cursor:
+            cursor.execute(ROSTER_EXPORT_SQL, [roster.pk])
+            yield from cursor
+
+    footer = ["合计", *([None] * 9), roster.total_amount]
+    sheet = Sheet(f"{roster.month:%Y-%m}", headers, records(), widths=[20, 14, 10, 22, 16, 24], footer=footer)
+    return write_workbook(target, [sheet], constant_memory=True)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from decimal import Decimal
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -25,7 +24,7 @@ from dalian_minzheng.accounts.models import Role
 from dalian_minzheng.accounts.policy import ADMINS, access
 from dalian_minzheng.audit.models import AccessKind
 from dalian_minzheng.audit.services import record_access
-from dalian_minzheng.spreadsheets.cells import neutralise
+from dalian_minzheng.spreadsheets.writers import Sheet, write_workbook
 
 # --- payment rosters ------------------------------------------------------------------------------------------
 
@@ -124,18 +123,12 @@ def roster_reconciliation(request):
 
 @access(roles=ROSTER_READERS)
 def roster_reconciliation_export(request):
-    import xlsxwriter
-
     from assistance import reconciliation
 
     _districts, district, month = _reconciliation_params(request)
     month = month or timezone.localdate().replace(day=1)  # no month chosen: this month's roster
     result = reconciliation.reconcile(user=request.user, district=district, month=month)
-    buffer = io.BytesIO()
-    workbook = xlsxwriter.Workbook(buffer, {"strings_to_formulas": False, "strings_to_numbers": False})
-    bold = workbook.add_format({"bold": True})
-    summary = workbook.add_worksheet(_("Reconciliation")[:31])
-    lines = [
+    summary = [
         (_("District"), f"{result.district_name} ({result.district})"),
         (_("Month"), f"{result.month:%Y-%m}"),
         (_("Cases' amounts"), result.cases_total),
@@ -145,24 +138,26 @@ def roster_reconciliation_export(request):
         (_("Roster total"), result.roster_total),
         (_("Difference"), result.difference),
     ]
-    for row, (label, value) in enumerate(lines):
-        summary.write_string(row, 0, str(label), bold)
-        if isinstance(value, Decimal):
-            summary.write_number(row, 1, float(value))
-        else:
-            summary.write_string(row, 1, str(value))
-    summary.set_column(0, 1, 24)
-    sheet = workbook.add_worksheet(_("Differences")[:31])
     headers = [_("Division"), _("Head of household"), _("ID number"), _("Programme"), _("Expected"), _("Roster"),
                _("Difference"), _("Why")]  # fmt: skip
-    sheet.write_row(0, 0, [str(h) for h in headers], bold)
-    for row, d in enumerate(result.differences, start=1):
-        for col, value in enumerate([d.division_id, neutralise(d.name), d.id_number, d.programme]):
-            sheet.write_string(row, col, value)
-        for col, value in enumerate([d.expected, d.paid, d.difference], start=4):
-            sheet.write_number(row, col, float(value))
-        sheet.write_string(row, 7, str(d.why_label))
-    workbook.close()
+    differences = [
+        [d.division_id, d.name, d.id_number, d.programme, d.expected, d.paid, d.difference, str(d.why_label)]
+        for d in result.differences
+    ]
+    buffer = io.BytesIO()
+    write_workbook(
+        buffer,
+        [
+            Sheet(
+                _("Reconciliation"),
+                [],
+                [(str(label), value) for label, value in summary],
+                widths=[24, 24],
+                label_column=True,
+            ),
+            Sheet(_("Differences"), headers, differences, widths=[14, 12, 22, 14, 12, 12, 12, 40]),
+        ],
+    )
     record_access(
         user=request.user,
         kind=AccessKind.EXPORT,

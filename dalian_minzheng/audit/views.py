@@ -13,10 +13,10 @@ from django.utils.translation import gettext as _
 
 from dalian_minzheng.accounts.policy import READERS_OF_AUDIT, access
 from dalian_minzheng.audit import selectors
-from dalian_minzheng.audit.export import csv_lines
 from dalian_minzheng.audit.forms import EventSearchForm
 from dalian_minzheng.audit.models import AccessKind
 from dalian_minzheng.audit.services import record_access
+from dalian_minzheng.spreadsheets.writers import csv_lines
 
 PAGE_SIZE = 50
 EXPORT_CHUNK = 2000

@@ -30,7 +30,6 @@ ID numbers are masked unless the user is entitled (`reveal_roles`) and explicitl
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import logging
 import tempfile
@@ -53,6 +52,7 @@ from dalian_minzheng.audit.services import record_access
 from dalian_minzheng.core import jobs
 from dalian_minzheng.people import idnumbers
 from dalian_minzheng.spreadsheets.cells import FORMULA_PREFIXES, neutralise  # noqa: F401 (re-exported)
+from dalian_minzheng.spreadsheets.writers import csv_lines
 from dalian_minzheng.spreadsheets.xlsxstream import StreamingXlsx
 
 log = logging.getLogger(__name__)
@@ -161,28 +161,9 @@ def write_xlsx(target, kind: ExportKind, rows: Iterable[list[Any]], on_row: Call
     return count
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
 def iter_csv(kind: ExportKind, rows: Iterable[list[Any]], counter: list[int]) -> Iterator[str]:
-    """CSV lines with a UTF-8 BOM first, so Excel opens the Chinese text correctly."""
-    writer = csv.writer(_Echo())
-    yield "\ufeff" + writer.writerow([str(c.header) for c in kind.columns])
-    for row in rows:
-        counter[0] += 1
-        yield writer.writerow([neutralise(_csv_text(v)) for v in row])
-
-
-def _csv_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, dt.datetime):
-        return value.strftime("%Y-%m-%d %H:%M")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return str(value)
+    """CSV lines through the one CSV writer (writers.csv_lines: BOM, neutralised cells, ISO dates)."""
+    return csv_lines([str(c.header) for c in kind.columns], rows, counter)
 
 
 def record_export(*, user, kind: ExportKind, filters: dict, file_format: str, full_ids: bool, rows: int, request=None):

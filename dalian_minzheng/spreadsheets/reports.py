@@ -11,9 +11,9 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from dalian_minzheng.spreadsheets import engine, reading
-from dalian_minzheng.spreadsheets.cells import neutralise
 from dalian_minzheng.spreadsheets.models import ImportJob
 from dalian_minzheng.spreadsheets.registry import ImportKind, get_kind
+from dalian_minzheng.spreadsheets.writers import Sheet, write_workbook
 
 TEMPLATE_ROWS = 5000  # rows pre-formatted as text and given drop-downs
 
@@ -92,32 +92,18 @@ def errors_xlsx(job: ImportJob) -> bytes:
         by_row[number].append(f"{column}：{reason}" if column else reason)
     kind = get_kind(job.kind)
     prepared = engine.prepare(Path(job.file.path), kind, job.original_name, job.sheet_name)
-    buffer = io.BytesIO()
-    workbook = xlsxwriter.Workbook(
-        buffer, {"in_memory": True, "strings_to_numbers": False, "strings_to_formulas": False}
-    )
-    sheet = workbook.add_worksheet(_("Rejected rows"))
-    bold = workbook.add_format({"bold": True, "bg_color": "#F2F2F2", "border": 1})
-    red = workbook.add_format({"font_color": "#C00000", "text_wrap": True})
     width = len(prepared.headers)
-    sheet.write_row(0, 0, [*prepared.headers, _("Row"), _("Reason for rejection")], bold)
-    for index in range(width):
-        sheet.set_column(index, index, 16)
-    sheet.set_column(width + 1, width + 1, 60)
-    out = 1
-    for number, row in prepared.rows:
-        reasons = by_row.get(number)
-        if not reasons:
-            continue
-        for index in range(width):
-            value = row[index] if index < len(row) else ""
-            if value is None or value == "":
-                continue
-            sheet.write_string(out, index, neutralise(engine.display_value(value)))
-        sheet.write_number(out, width, number)
-        sheet.write_string(out, width + 1, "；".join(reasons), red)
-        out += 1
-    workbook.close()
+
+    def rejected_rows():
+        for number, row in prepared.rows:
+            reasons = by_row.get(number)
+            if reasons:
+                cells = [engine.display_value(row[i]) if i < len(row) else None for i in range(width)]
+                yield [*cells, number, "；".join(reasons)]
+
+    buffer = io.BytesIO()
+    headers = [*prepared.headers, _("Row"), _("Reason for rejection")]
+    write_workbook(buffer, [Sheet(_("Rejected rows"), headers, rejected_rows(), widths=[16] * (width + 1) + [60])])
     return buffer.getvalue()
 
 

@@ -13,10 +13,10 @@ from django.urls import reverse
 
 from dalian_minzheng.audit import selectors
 from dalian_minzheng.audit.context import audit_context
-from dalian_minzheng.audit.export import neutralise
 from dalian_minzheng.audit.models import AccessEvent, AccessKind
 from dalian_minzheng.audit.services import record_access
 from dalian_minzheng.people.models import Person
+from dalian_minzheng.spreadsheets.writers import csv_cell as neutralise
 from tests.kernel.factories import make_household, make_person
 
 STREET_ZS = "210202001"
