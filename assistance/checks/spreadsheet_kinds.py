@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal, InvalidOperation
+from itertools import groupby
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from assistance.checks import services
+from assistance.checks.models import DeliverySource, Department
 from dalian_minzheng.core import inputs
 from dalian_minzheng.spreadsheets.registry import Column, ImportKind, RowError, register
 
@@ -162,42 +164,29 @@ class DepartmentDeliveryKind(ImportKind):
         if cursor.fetchone()[0]:
             # a delivery is kept whole: the department corrects the rows and sends the file again
             raise ValueError(_("The delivery has invalid records. Nothing was stored."))
+        # Stored through the one delivery pipeline (services.delivery_receive), as the upload page and the JSON API
+        # store theirs: the same digest, idempotency by delivery id, superseding and audit, whatever the channel.
+        from dalian_minzheng.accounts.models import User
+
+        user = User.objects.get(pk=ctx.user_id)
+        departments = {d.code: d for d in Department.objects.filter(code__in=self._staged_departments(cursor))}
         cursor.execute(
-            "SELECT DISTINCT d.id FROM stage s JOIN checks_department d ON d.code = s.department ORDER BY d.id"
+            """SELECT s.department, s.delivery_ref, s.as_of, s.id_number, i.id, s.value, s.attributes::text
+               FROM stage s JOIN checks_department d ON d.code = s.department
+               JOIN checks_dataitem i ON i.code = s.item AND i.department_id = d.id
+               ORDER BY d.id, s.delivery_ref, s.row_number"""
         )
-        for (department_id,) in cursor.fetchall():
-            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [services.LOCK_DEPARTMENT, department_id])
-        cursor.execute(
-            f"""
-            INSERT INTO checks_delivery (department_id, delivery_ref, as_of, source, file, payload_sha256,
-                                         record_count, current_count, received_by_id, received_at)
-            SELECT d.id, s.delivery_ref, min(s.as_of), 'file', '',
-                   encode(sha256(convert_to(string_agg(s.id_number || s.item || coalesce(s.value::text, '')
-                          || s.attributes::text, '|' ORDER BY s.id_number, s.item), 'UTF8')), 'hex'),
-                   count(*), 0, %s, now()
-            FROM stage s JOIN checks_department d ON d.code = s.department
-            WHERE NOT {_EXISTING}
-            GROUP BY d.id, s.delivery_ref
-            RETURNING id
-            """,
-            [ctx.user_id],
-        )
-        new_ids = [r[0] for r in cursor.fetchall()]
-        if not new_ids:
-            return
-        cursor.execute(
-            """
-            INSERT INTO checks_departmentrecord (delivery_id, item_id, id_number, value, attributes, as_of, is_current)
-            SELECT dl.id, i.id, s.id_number, s.value, s.attributes, dl.as_of, false
-            FROM stage s
-            JOIN checks_department d ON d.code = s.department
-            JOIN checks_delivery dl ON dl.department_id = d.id AND dl.delivery_ref = s.delivery_ref
-            JOIN checks_dataitem i ON i.code = s.item AND i.department_id = d.id
-            WHERE dl.id = ANY(%s)
-            """,
-            [new_ids],
-        )
-        cursor.execute("SELECT id FROM checks_delivery WHERE id = ANY(%s) ORDER BY as_of, id", [new_ids])
-        for (delivery_id,) in cursor.fetchall():
-            current = services.supersede(cursor, delivery_id)
-            cursor.execute("UPDATE checks_delivery SET current_count = %s WHERE id = %s", [current, delivery_id])
+        for (code, ref, as_of), rows in groupby(cursor.fetchall(), key=lambda r: r[:3]):
+            records = [services.CleanRecord(r[3], r[4], r[5], json.loads(r[6])) for r in rows]
+            try:
+                services.delivery_receive(
+                    department=departments[code], delivery_ref=ref, as_of=as_of, records=records,
+                    source=DeliverySource.FILE, acting_user=user,
+                )  # fmt: skip
+            except services.DeliveryError as exc:
+                raise ValueError(exc.message) from None
+
+    @staticmethod
+    def _staged_departments(cursor) -> list[str]:
+        cursor.execute("SELECT DISTINCT department FROM stage")
+        return [r[0] for r in cursor.fetchall()]

@@ -14,7 +14,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
 from assistance.checks import forms, selectors, services
-from assistance.checks.models import RESOLVED, Authorisation, CheckRun, DataItem, DepartmentToken, Finding
+from assistance.checks.models import (
+    RESOLVED,
+    Authorisation,
+    CheckRun,
+    DataItem,
+    DeliverySource,
+    DepartmentToken,
+    Finding,
+)
 from assistance.models import Application
 from dalian_minzheng.accounts.models import Role
 from dalian_minzheng.accounts.policy import ADMINS, ALL_ROLES, CITY, STAFF_WRITERS, access
@@ -217,7 +225,7 @@ def deliveries(request):
                     delivery_ref=form.cleaned_data["delivery_ref"],
                     as_of=form.cleaned_data["as_of"],
                     records=records,
-                    source="file",
+                    source=DeliverySource.FILE,
                     acting_user=request.user,
                     file=upload,
                 )
@@ -365,7 +373,7 @@ def api_deliveries(request):
             delivery_ref=ref.strip(),
             as_of=as_of,
             records=records,
-            source="api",
+            source=DeliverySource.API,
             token=token,
         )
     except services.DeliveryError as exc:

@@ -98,3 +98,34 @@ def test_district_admin_cannot_import_deliveries(run, district_admin):
     job = run(district_admin, xlsx(ROWS))
     assert Delivery.objects.count() == 0
     assert ImportRowError.objects.filter(job=job).count() == 2
+
+
+def test_one_pipeline_whatever_the_channel(run, city_admin):
+    """A delivery received through the API and the same delivery imported as a file are one delivery: the import
+    kind stores through `delivery_receive` (same digest), so the file is recognised, and a file with different
+    content under the same delivery id is refused as the API would refuse it (409), storing nothing."""
+    from assistance.checks import services
+    from assistance.checks.models import Department
+
+    department = Department.objects.get(code="public_security")
+    records = services.clean_records(
+        department=department,
+        rows=[
+            {"id_number": ID1, "item": "vehicle", "value": 1, "attributes": {"disabled_mobility": True}},
+            {"id_number": ID2, "item": "hukou"},
+        ],
+    )
+    delivery, created = services.delivery_receive(
+        department=department, delivery_ref="GA-X1", as_of=dt.date(2026, 10, 31), records=records, source="api"
+    )
+    assert created
+    job = run(city_admin, xlsx(ROWS))
+    assert job.status == ImportStatus.COMMITTED, job.error_message
+    assert Delivery.objects.count() == 1 and DepartmentRecord.objects.count() == 2
+
+    changed = [list(ROWS[0]), list(ROWS[1])]
+    changed[0][5] = 0
+    ref_changed = run(city_admin, xlsx([[*changed[0][:1], "GA-X1", *changed[0][2:]], changed[1]]))
+    assert ref_changed.status != ImportStatus.COMMITTED
+    assert "GA-X1" in ref_changed.error_message
+    assert Delivery.objects.count() == 1 and DepartmentRecord.objects.get(id_number=ID1).value == 1

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import io
 import json
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -223,19 +222,16 @@ def supersede(cur, delivery_id: int) -> int:
 
 
 def _read_table(name: str, raw: bytes) -> list[list]:
-    """The first sheet (or the csv) as rows of cells; runs in the sandbox's child."""
-    if name.endswith(".csv"):
-        import csv
+    """The first visible sheet (or the csv) as rows of cells, read by the import engine's reader (the same format
+    detection, encodings, size and zip-bomb limits as every import); runs in the sandbox's child."""
+    import tempfile
+    from pathlib import Path
 
-        from charset_normalizer import from_bytes
-
-        best = from_bytes(raw).best()
-        text = str(best) if best is not None else raw.decode("utf-8", errors="replace")
-        return list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
-    from python_calamine import CalamineWorkbook
-
-    book = CalamineWorkbook.from_filelike(io.BytesIO(raw))
-    return book.get_sheet_by_index(0).to_python()
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "delivery"
+        path.write_bytes(raw)
+        sheets = reading.open_sheets(path, name)
+        return [row for _number, row in sheets[0].rows if not reading.is_blank(row)] if sheets else []
 
 
 def parse_delivery_file(*, department: Department, upload) -> list[CleanRecord]:
