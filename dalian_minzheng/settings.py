@@ -355,6 +355,9 @@ SPREADSHEET_MAX_CELLS = _env_int("SPREADSHEET_MAX_CELLS", 20_000_000)
 SPREADSHEET_PARSE_MEMORY_BYTES = _env_int("SPREADSHEET_PARSE_MEMORY_BYTES", 2 * 1024 * 1024 * 1024)
 SPREADSHEET_PARSE_CPU_SECONDS = _env_int("SPREADSHEET_PARSE_CPU_SECONDS", 60)
 SPREADSHEET_PARSE_WALL_SECONDS = _env_int("SPREADSHEET_PARSE_WALL_SECONDS", 90)
+# A pause between the cross-department check's chunks (seconds), so a long daytime run leaves the database to
+# interactive users; 0 (the default) runs flat out.
+CHECKS_CHUNK_PAUSE_SECONDS = env.float("CHECKS_CHUNK_PAUSE_SECONDS", default=0.0)
 # Request bodies over these sizes get 413 before a byte of them is read (dalian_minzheng/core/bodylimit.py):
 # signed-in users may upload a spreadsheet (plus the multipart envelope); anonymous requests (the login page, the
 # public pages) are small forms. Views that take more or less say so with @body_limit (the department API).

@@ -163,7 +163,7 @@ class WorkerProcess:
                 "-m",
                 "celery",
                 "-A",
-                "dalian_minzheng",
+                "tests.worker_app",  # the portal's app with the tests' stage hold (tests/worker_app.py)
                 "worker",
                 "--loglevel",
                 "INFO",

@@ -10,8 +10,6 @@ anywhere rolls all of it back; a second run finds the raise applied (and the per
 from __future__ import annotations
 
 import datetime as dt
-import os
-import time
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -48,12 +46,12 @@ from assistance.raises.models import (
 from dalian_minzheng.accounts.policy import CITY_ADMIN_ROLES
 from dalian_minzheng.accounts.scope import require
 from dalian_minzheng.audit.bulk import insert_events_sql
+from dalian_minzheng.core import jobs
 from dalian_minzheng.core.db import analyze
 from dalian_minzheng.people.models import Division, DivisionLevel
 
 # Test-only hook: seconds to sleep inside the apply transaction after the case updates, so a test can kill the
 # worker mid-apply. Read from the worker's environment; unset (0) in every real deployment.
-PAUSE_ENV = "RAISES_TEST_PAUSE_BEFORE_COMMIT"
 
 
 def _clean(
@@ -566,9 +564,7 @@ def raise_apply(*, raise_id: int, acting_user=None, today: dt.date | None = None
         analyze(CaseAmountChange, RaiseBackPay)
         _progress(raise_id, 1, 1, "updating")
 
-        pause = float(os.environ.get(PAUSE_ENV) or 0)
-        if pause:
-            time.sleep(pause)
+        jobs.stage("updated")  # every UPDATE ran; the status and the commit follow
 
         locked.status = RaiseStatus.APPLIED
         locked.applied_at = timezone.now()

@@ -32,7 +32,6 @@ import logging
 import os
 import socket
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -44,9 +43,6 @@ log = logging.getLogger(__name__)
 # Set by celery.py when a worker starts: only a worker's jobs send heartbeats (a test or shell calling a task
 # function directly runs it untracked).
 IN_WORKER_ENV = "DALIAN_MINZHENG_IN_WORKER"
-# Tests stop a job at a stage: "kind:stage" (and how long to sleep there, default 600 s), read by the worker.
-PAUSE_AT_ENV = "JOBS_TEST_PAUSE_AT"
-PAUSE_SECONDS_ENV = "JOBS_TEST_PAUSE_SECONDS"
 
 
 @dataclass(frozen=True)
@@ -152,15 +148,25 @@ _current = threading.local()
 
 def stage(name: str) -> None:
     """Say which stage the current job is in (written with the next heartbeat). A no-op outside a tracked
-    job. Tests stop a worker here (PAUSE_AT_ENV) to kill it at that stage."""
+    job. The tests' worker (tests/worker_app.py) wraps this function to hold a job at a named stage and kill it
+    there; production code has no pause of its own."""
     beat: _Heartbeat | None = getattr(_current, "beat", None)
     if beat is None:
         return
     beat.stage = name[:40]
-    if os.environ.get(PAUSE_AT_ENV) == f"{beat.kind}:{name}":
-        beat.wake.set()  # written now, so the test sees the stage (otherwise with the next regular heartbeat)
-        time.sleep(0.5)
-        time.sleep(float(os.environ.get(PAUSE_SECONDS_ENV) or 600))
+
+
+def stage_write_now() -> None:
+    """Write the current stage with the next heartbeat at once rather than at the regular interval."""
+    beat: _Heartbeat | None = getattr(_current, "beat", None)
+    if beat is not None:
+        beat.wake.set()
+
+
+def current_kind() -> str | None:
+    """The kind of the tracked job running in this thread, or None."""
+    beat: _Heartbeat | None = getattr(_current, "beat", None)
+    return beat.kind if beat is not None else None
 
 
 class Busy(Exception):

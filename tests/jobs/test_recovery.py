@@ -18,6 +18,7 @@ import pytest
 
 from tests.conftest import ROOT
 from tests.conftest import test_database_url as database_url
+from tests.worker_app import HOLD_AT_ENV
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
@@ -367,9 +368,9 @@ SCENARIOS = {
 }
 
 # How the first worker is held at a stage (its environment) and how the test sees it got there; by default the
-# kernel's pause (jobs.stage) and the heartbeat row's stage.
+# tests/worker_app.py hold at jobs.stage and the heartbeat row's stage.
 HOLDS = {
-    ("raise", "updated"): ({"RAISES_TEST_PAUSE_BEFORE_COMMIT": "600"}, _raise_updated),
+    ("raise", "updated"): ({HOLD_AT_ENV: "raise:updated"}, _raise_updated),
     ("check", "between-chunks"): ({"CHECKS_CHUNK_PAUSE_SECONDS": "1.5"}, _check_half_done),
 }
 
@@ -395,7 +396,6 @@ CASES = [
 def test_a_killed_job_finishes_by_itself_in_the_undisturbed_end_state(
     name, kill_at, celery_worker_process, beat, district_admin, city_admin, monkeypatch, client
 ):
-    from dalian_minzheng.core import jobs
     from dalian_minzheng.core.models import JobHeartbeat
 
     scenario = SCENARIOS[name]
@@ -409,7 +409,7 @@ def test_a_killed_job_finishes_by_itself_in_the_undisturbed_end_state(
     else:
         hold, reached = HOLDS.get(
             (name, kill_at),
-            ({jobs.PAUSE_AT_ENV: f"{scenario.kind}:{kill_at}"}, lambda ctx: heartbeat_stage(scenario.kind) == kill_at),
+            ({HOLD_AT_ENV: f"{scenario.kind}:{kill_at}"}, lambda ctx: heartbeat_stage(scenario.kind) == kill_at),
         )
         for variable, value in hold.items():
             monkeypatch.setenv(variable, value)

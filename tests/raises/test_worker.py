@@ -13,6 +13,7 @@ from assistance.models import Case, CaseAmountChange, Standard
 from assistance.raises import services
 from assistance.raises.models import Raise, RaiseStatus
 from tests.raises import factories as f
+from tests.worker_app import HOLD_AT_ENV, HOLD_SECONDS_ENV
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
@@ -124,11 +125,12 @@ def test_worker_killed_mid_apply_leaves_nothing_then_retry_applies_once(celery_w
     before = _amounts()
     standards_before = Standard.objects.count()
 
-    os.environ[services.PAUSE_ENV] = "120"  # the worker sleeps inside the transaction, after every UPDATE ran
+    os.environ[HOLD_AT_ENV] = "raise:updated"  # the worker sleeps inside the transaction, after every UPDATE ran
+    os.environ[HOLD_SECONDS_ENV] = "120"
     try:
         worker = celery_worker_process()
     finally:
-        del os.environ[services.PAUSE_ENV]
+        del os.environ[HOLD_AT_ENV], os.environ[HOLD_SECONDS_ENV]
     apply_raise.delay(r.pk, city_admin.pk)
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
 import time
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
@@ -114,11 +114,7 @@ def resume_stalled_runs(*, stale_after: dt.timedelta = dt.timedelta(minutes=15))
 
 
 def _pause() -> float:
-    # Throttle between chunks (seconds) so a long run leaves the database to interactive users; 0 by default.
-    try:
-        return float(os.environ.get("CHECKS_CHUNK_PAUSE_SECONDS", "0"))
-    except ValueError:
-        return 0.0
+    return settings.CHECKS_CHUNK_PAUSE_SECONDS  # the throttle between chunks (settings.py)
 
 
 def run_execute(*, run_id: int) -> CheckRun | None:
