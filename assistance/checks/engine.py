@@ -15,6 +15,7 @@ from django.db import connection
 
 from assistance.amounts import in_force_sql
 from assistance.checks.models import RESOLVED
+from assistance.models import CaseStatus, CheckStatus
 
 _RESOLVED_SQL = "(" + ", ".join(f"'{r}'" for r in RESOLVED) + ")"
 
@@ -162,6 +163,13 @@ RETURNING application_id, members_total, members_checked, open_findings
 
 # Which applications casework must hear about: a status that differs from the one it has (read only: casework
 # writes it), or new findings on an active case (a review). Marked here, handed over after matching (services).
+# The statuses the hand-off derives and the cases it opens reviews for, from the models (no bare strings in SQL).
+HANDOFF_STATUSES = {
+    "not_started": CheckStatus.NOT_STARTED.value,
+    "findings_open": CheckStatus.FINDINGS_OPEN.value,
+    "clear": CheckStatus.CLEAR.value,
+    "reviewable": [str(s) for s in CaseStatus.REVIEWABLE],
+}
 HANDOFF_SQL = """
 UPDATE checks_applicationcheck c
 SET handoff_status = d.handoff_status, review_run_id = d.review_run_id
@@ -174,10 +182,10 @@ FROM (
     JOIN checks_applicationcheck c2 ON c2.application_id = a.id
     LEFT JOIN assistance_case cs ON cs.application_id = a.id
     CROSS JOIN LATERAL (
-        SELECT CASE WHEN c2.members_checked < c2.members_total THEN 'not_started'
-                    WHEN c2.open_findings > 0 THEN 'findings_open'
-                    ELSE 'clear' END AS derived,
-               coalesce(a.id = ANY(%(new_open)s::bigint[]) AND cs.status IN ('active', 'phase_out'), false) AS review
+        SELECT CASE WHEN c2.members_checked < c2.members_total THEN %(not_started)s
+                    WHEN c2.open_findings > 0 THEN %(findings_open)s
+                    ELSE %(clear)s END AS derived,
+               coalesce(a.id = ANY(%(new_open)s::bigint[]) AND cs.status = ANY(%(reviewable)s), false) AS review
     ) x
     WHERE a.id = ANY(%(ids)s::bigint[])
 ) d
@@ -212,6 +220,6 @@ def check_chunk(*, run_id: int, application_ids: list[int], today: dt.date) -> C
         for _app, total, checked, _open in cur.fetchall():
             result.members_checked += checked
             result.members_missing += total - checked
-        cur.execute(HANDOFF_SQL, {**params, "new_open": sorted(result.new_open)})
+        cur.execute(HANDOFF_SQL, {**params, **HANDOFF_STATUSES, "new_open": sorted(result.new_open)})
         cur.execute("DROP TABLE checks_chunk_results")
     return result

@@ -195,9 +195,9 @@ def reviews_open_due(*, on: dt.date) -> int:
                 (case_id, trigger, reason, opened_on, due_on, outcome, outcome_reason, notification_text)
             SELECT c.id, %s, %s, %s, c.next_review_due, '', '', ''
             FROM assistance_case c
-            WHERE c.status IN ('active', 'under_review') AND c.next_review_due <= %s
+            WHERE c.status = ANY(%s) AND c.next_review_due <= %s
               AND NOT EXISTS (SELECT 1 FROM assistance_casereview r WHERE r.case_id = c.id AND r.outcome = '')
             """,
-            [ReviewTrigger.SCHEDULED, "定期复核", on, on],
+            [ReviewTrigger.SCHEDULED, "定期复核", on, [CaseStatus.ACTIVE, CaseStatus.UNDER_REVIEW], on],
         )
         return cursor.rowcount

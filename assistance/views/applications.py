@@ -15,6 +15,7 @@ from assistance import forms, listing, selectors, services
 from assistance.models import (
     Application,
     Case,
+    NoticeStatus,
 )
 from assistance.views.common import (
     CASEWORK,
@@ -127,7 +128,7 @@ def _render_application(request, application: Application, **bound_forms):
         "timeline": selectors.application_timeline(application=application),
         "visits": selectors.application_visits(application=application),
         "notices": notices,
-        "open_notice": next((n for n in notices if n.status == "open"), None),
+        "open_notice": next((n for n in notices if n.status == NoticeStatus.OPEN), None),
         "missing_notice": services.missing_documents_notice(application),
         "case": Case.objects.filter(application=application).first(),
         "today": timezone.localdate(),
