@@ -13,6 +13,7 @@ from assistance.petitions.filters import PetitionFilter
 from assistance.petitions.forms import AssignForm, CloseForm, PetitionRegisterForm, ResolveForm
 from assistance.petitions.models import Petition, PetitionStatus
 from dalian_minzheng.accounts.policy import ALL_ROLES, STAFF_WRITERS, access
+from dalian_minzheng.accounts.scope import may
 
 PAGE_SIZE = 50
 
@@ -42,7 +43,7 @@ def petition_list(request):
             "page": page,
             "query": query.urlencode(),
             "today": timezone.localdate(),
-            "can_write": request.user.role in STAFF_WRITERS or request.user.is_superuser,
+            "can_write": may(request.user, roles=STAFF_WRITERS),
         },
     )
 
@@ -102,7 +103,7 @@ def petition_create(request):
 
 
 def _detail_context(request, petition, **forms):
-    can_write = (request.user.role in STAFF_WRITERS or request.user.is_superuser) and not request.user.is_read_only
+    can_write = may(request.user, roles=STAFF_WRITERS)
     context = {
         "petition": petition,
         "today": timezone.localdate(),

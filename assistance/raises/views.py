@@ -19,7 +19,7 @@ from assistance.raises.forms import RaiseForm
 from assistance.raises.models import RaiseStatus
 from dalian_minzheng.accounts.models import Role
 from dalian_minzheng.accounts.policy import CITY, access
-from dalian_minzheng.accounts.scope import scope_prefix
+from dalian_minzheng.accounts.scope import may, scope_prefix
 from dalian_minzheng.audit.models import AccessKind
 from dalian_minzheng.audit.services import record_access
 from dalian_minzheng.spreadsheets.writers import Sheet, write_workbook
@@ -42,7 +42,7 @@ def raise_list(request):
 
 
 def _can_write(user) -> bool:
-    return user.is_superuser or user.role == Role.CITY_ADMIN
+    return may(user, roles=CITY)
 
 
 @access(roles=CITY, write_roles=CITY)

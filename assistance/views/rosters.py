@@ -22,6 +22,7 @@ from assistance.views.common import (
 )
 from dalian_minzheng.accounts.models import Role
 from dalian_minzheng.accounts.policy import ADMINS, access
+from dalian_minzheng.accounts.scope import may
 from dalian_minzheng.audit.models import AccessKind
 from dalian_minzheng.audit.services import record_access
 from dalian_minzheng.spreadsheets.writers import Sheet, write_workbook
@@ -54,7 +55,7 @@ def roster_list(request):
         "rosters": _page(request, selectors.rosters(user=request.user)),
         "month": month,
         "totals": selectors.month_totals(user=request.user, month=month) if month else [],
-        "can_build": request.user.is_superuser or request.user.role in ADMINS,
+        "can_build": may(request.user, roles=ADMINS),
     }
     return render(request, "assistance/roster_list.html", context)
 

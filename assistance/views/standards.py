@@ -14,8 +14,8 @@ from assistance.models import (
 from assistance.views.common import (
     _errors,
 )
-from dalian_minzheng.accounts.models import Role
 from dalian_minzheng.accounts.policy import ALL_ROLES, CITY, access
+from dalian_minzheng.accounts.scope import may
 
 # --- standards and working days -------------------------------------------------------------------------------
 
@@ -73,7 +73,7 @@ def standard_list(request):
         "programmes": selectors.programmes(),
         "form": form or forms.StandardForm(prefix="std"),
         "band_form": band_form or forms.BandForm(prefix="band"),
-        "can_edit": request.user.is_superuser or request.user.role == Role.CITY_ADMIN,
+        "can_edit": may(request.user, roles=CITY),
     }
     return render(request, "assistance/standard_list.html", context)
 
@@ -91,6 +91,6 @@ def workday_list(request):
         {
             "form": form,
             "overrides": WorkdayOverride.objects.order_by("-date")[:200],
-            "can_edit": request.user.is_superuser or request.user.role == Role.CITY_ADMIN,
+            "can_edit": may(request.user, roles=CITY),
         },
     )

@@ -63,3 +63,14 @@ def require(user, *, roles, division=None, write: bool = True, message: str | No
         code = division if isinstance(division, str) else division.code
         if not can_see_division(user, code):
             raise PermissionDenied(message or _("This record is outside your area."))
+
+
+def may(user, *, roles, division=None, write: bool = True) -> bool:
+    """Whether `require(...)` with the same arguments would pass: what a page asks before it offers a button (the
+    service guards the action itself with `require`). One decider, so a button never shows what the service
+    refuses."""
+    try:
+        require(user, roles=roles, division=division, write=write)
+    except PermissionDenied:
+        return False
+    return True

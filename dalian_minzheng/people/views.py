@@ -16,7 +16,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from dalian_minzheng.accounts.policy import ALL_ROLES, STAFF_WRITERS, access
-from dalian_minzheng.accounts.scope import scoped
+from dalian_minzheng.accounts.scope import may, scoped
 from dalian_minzheng.audit.models import AccessKind
 from dalian_minzheng.audit.services import record_access
 from dalian_minzheng.people import selectors, services
@@ -60,7 +60,7 @@ def person_detail(request, pk: int):
         {
             "person": person,
             "memberships": selectors.person_memberships(person=person),
-            "can_reveal": request.user.is_superuser or request.user.role in REVEAL_ROLES,
+            "can_reveal": may(request.user, roles=REVEAL_ROLES),
         },
     )
 

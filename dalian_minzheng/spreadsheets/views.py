@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from dalian_minzheng.accounts.models import Role
 from dalian_minzheng.accounts.policy import ADMINS, ALL_ROLES, access
+from dalian_minzheng.accounts.scope import may
 from dalian_minzheng.audit.models import AccessKind
 from dalian_minzheng.audit.services import record_access
 from dalian_minzheng.spreadsheets import engine, exports, reading, reports, selectors, services
@@ -35,7 +36,7 @@ STALE_SECONDS = 60  # a running job with no progress for this long is offered a 
 
 
 def _can_import(user) -> bool:
-    return user.is_superuser or user.role in ADMINS
+    return may(user, roles=ADMINS)
 
 
 @access(roles=IMPORT_READERS, write_roles=ADMINS)

@@ -68,3 +68,23 @@ def test_division_none_skips_the_area_check_and_message_replaces_the_reason(make
         require(caseworker, roles=CASEWORK_ROLES, division=OUTSIDE, message="only here")
     with pytest.raises(PermissionDenied, match="该记录不在您的辖区内|outside your area"):
         require(caseworker, roles=CASEWORK_ROLES, division=OUTSIDE)
+
+
+@pytest.mark.django_db
+def test_may_answers_what_require_decides(caseworker, district_admin, city_admin, auditor):
+    """The pages' buttons ask `may`, the services guard with `require`: the same decision for every case."""
+    from dalian_minzheng.accounts import policy
+    from dalian_minzheng.accounts.scope import may, require
+
+    for user in (caseworker, district_admin, city_admin, auditor):
+        for roles in (policy.STAFF_WRITERS, policy.ADMINS, policy.CITY, policy.ALL_ROLES):
+            for division in (None, "210202001001", "210203001001"):
+                for write in (True, False):
+                    try:
+                        require(user, roles=roles, division=division, write=write)
+                        expected = True
+                    except PermissionDenied:
+                        expected = False
+                    assert may(user, roles=roles, division=division, write=write) is expected
+    assert not may(auditor, roles=policy.ALL_ROLES)  # auditors never write
+    assert may(auditor, roles=policy.ALL_ROLES, write=False)
