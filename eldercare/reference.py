@@ -53,7 +53,8 @@ SAFETY_RISKS = [("choking", "噎食"), ("mis_ingestion", "食品药品误食"), 
                 ("activity_accident", "文体活动意外")]  # fmt: skip
 ABILITY_ITEMS = [
     # self-care, 8 items × 4 = 32
-    ("eating", "self_care", "进食", 4), ("grooming", "self_care", "修饰", 4), ("bathing", "self_care", "洗澡", 4),
+    ("eating", "self_care", "进食", 4), ("grooming", "self_care", "修饰", 4),
+    ("bathing", "self_care", "洗澡", 4),
     ("dress_upper", "self_care", "穿/脱上衣", 4), ("dress_lower", "self_care", "穿/脱裤子和鞋袜", 4),
     ("urine", "self_care", "小便控制", 4), ("bowel", "self_care", "大便控制", 4), ("toilet", "self_care", "如厕", 4),
     # basic motor ability, 4 items × 4 = 16
@@ -66,7 +67,8 @@ ABILITY_ITEMS = [
     ("aggression", "mental", "攻击行为", 2), ("depression", "mental", "抑郁症状", 2),
     ("consciousness", "mental", "意识水平", 2),
     # perception and social participation, 5 items = 18
-    ("vision", "sensory", "视力", 2), ("hearing", "sensory", "听力", 2), ("daily_affairs", "sensory", "执行日常事务", 4),
+    ("vision", "sensory", "视力", 2), ("hearing", "sensory", "听力", 2),
+    ("daily_affairs", "sensory", "执行日常事务", 4),
     ("transport", "sensory", "使用交通工具外出", 4), ("social", "sensory", "社会交往能力", 6),
 ]  # fmt: skip
 LEVELS = [(0, "能力完好", 90), (1, "轻度失能", 66), (2, "中度失能", 46), (3, "重度失能", 30), (4, "完全失能", 0)]

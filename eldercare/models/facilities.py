@@ -141,7 +141,9 @@ class FacilityEventKind(models.TextChoices):
 class FacilityTimelineEntry(models.Model):
     """Everything that happened to a facility, on one timeline (append-only, the rows are the record)."""
 
-    facility = models.ForeignKey(Facility, verbose_name=_("facility"), on_delete=models.CASCADE, related_name="timeline")
+    facility = models.ForeignKey(
+        Facility, verbose_name=_("facility"), on_delete=models.CASCADE, related_name="timeline"
+    )
     kind = models.CharField(_("event"), max_length=16, choices=FacilityEventKind.choices)
     text = models.TextField(_("details"), blank=True)
     actor = models.ForeignKey(
