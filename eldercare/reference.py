@@ -58,8 +58,8 @@ ABILITY_ITEMS = [
     ("dress_upper", "self_care", "穿/脱上衣", 4), ("dress_lower", "self_care", "穿/脱裤子和鞋袜", 4),
     ("urine", "self_care", "小便控制", 4), ("bowel", "self_care", "大便控制", 4), ("toilet", "self_care", "如厕", 4),
     # basic motor ability, 4 items × 4 = 16
-    ("bed_turn", "motor", "床上体位转移", 4), ("bed_chair", "motor", "床椅转移", 4), ("walking", "motor", "平地行走", 4),
-    ("stairs", "motor", "上下楼梯", 4),
+    ("bed_turn", "motor", "床上体位转移", 4), ("bed_chair", "motor", "床椅转移", 4),
+    ("walking", "motor", "平地行走", 4), ("stairs", "motor", "上下楼梯", 4),
     # mental state, 9 items = 24
     ("time_orientation", "mental", "时间定向", 3), ("space_orientation", "mental", "空间定向", 3),
     ("person_orientation", "mental", "人物定向", 3), ("memory", "mental", "记忆", 3),
