@@ -48,6 +48,10 @@ CITY_ADMIN_ROLES = CITY  # standards, raises, notification texts
 ROSTER_ROLES = ADMINS
 IMPORT_ROLES = ADMINS
 READ_ALL_ROLES = ALL_ROLES
+# Eldercare: staff of the district (and the city) record facilities, inspections, residents and services; star
+# ratings and subsidy lists are decided by the civil affairs bureaus (district or city admin).
+ELDERCARE_STAFF_ROLES = STAFF_WRITERS
+ELDERCARE_DECISION_ROLES = ADMINS
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 

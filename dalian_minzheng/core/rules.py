@@ -126,8 +126,12 @@ def seed_defaults(model: type[VersionedRule], rows: Iterable[dict], *, effective
                   note: str = "DOMAIN.md default") -> int:
     """Insert the default versions that are not there yet (idempotent: a rule with any version is left alone)."""
     created = 0
+    # a data migration passes its historical model, which has the fields but not the class's version_key
+    version_key = getattr(model, "version_key", None)
+    if version_key is None:
+        version_key = apps.get_model(model._meta.app_label, model._meta.object_name).version_key
     for values in rows:
-        key = {name: values[name] for name in model.version_key}
+        key = {name: values[name] for name in version_key}
         if not model.objects.filter(**key).exists():
             model.objects.create(effective_from=effective_from, note=note, **values)
             created += 1

@@ -183,6 +183,7 @@ def person_record_death(*, acting_user, person: Person, died_on: dt.date) -> Per
     person.is_deceased = True
     person.died_on = died_on
     person.save(update_fields=["is_deceased", "died_on", "updated_at"])
+    deaths_hand_off(acting_user=acting_user, person_ids=[person.pk])
     return person
 
 
@@ -355,3 +356,35 @@ def household_member_move(
     return household_add_member(
         acting_user=acting_user, household=to_household, person=person, relationship=relationship, joined_on=moved_on
     )
+
+
+# ---------------------------------------------------------------- the death hand-off
+
+# Each app that pays or serves a person registers what a death means for it (assistance: stop the allowance and the
+# subsidies; eldercare: end the residence and the services), in its AppConfig.ready(). A recorded death — from the
+# funeral register, an eldercare home or an imported death list — reaches every app through `deaths_hand_off`, so
+# no app writes another's tables.
+DEATH_HANDLERS: list = []
+
+
+def register_death_handler(handler) -> None:
+    """`handler(*, acting_user, deaths: dict[person id, date of death]) -> int` (rows it changed); set-based and
+    idempotent: a second call with the same deaths changes nothing."""
+    if handler not in DEATH_HANDLERS:
+        DEATH_HANDLERS.append(handler)
+
+
+@transaction.atomic
+def deaths_hand_off(*, acting_user, person_ids) -> dict[str, int]:
+    """Tell every registered app about the recorded deaths of `person_ids` (persons not recorded as dead are
+    skipped). Returns {handler name: rows it changed}."""
+    deaths = dict(
+        Person.objects.filter(pk__in=list(person_ids), is_deceased=True, died_on__isnull=False).values_list(
+            "pk", "died_on"
+        )
+    )
+    if not deaths:
+        return {}
+    return {
+        f"{h.__module__}.{h.__name__}": h(acting_user=acting_user, deaths=deaths) for h in DEATH_HANDLERS
+    }
