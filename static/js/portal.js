@@ -13,3 +13,11 @@ document.addEventListener("change", function (event) {
   });
   field.form.submit();
 });
+
+// <button data-confirm="…"> asks before an irreversible step (a decision, a closure); Cancel sends nothing.
+document.addEventListener("click", function (event) {
+  var button = event.target.closest("[data-confirm]");
+  if (button && !window.confirm(button.dataset.confirm)) {
+    event.preventDefault();
+  }
+});

@@ -1,0 +1,143 @@
+"""Eldercare pages: scoped, searchable, filtered and paged lists in a constant number of queries for every role; a
+form keeps the user's input and says in Chinese what is wrong; another district's records answer 404."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from eldercare.models import Facility, Hazard
+from tests.eldercare.factories import make_facility, make_hazard, make_rating, make_resident
+
+pytestmark = pytest.mark.django_db
+COMMUNITIES = ["210202001001", "210202005001", "210203010001", "210211001001"]
+
+
+def _add(n: int, offset: int = 0) -> None:
+    for i in range(offset, offset + n):
+        community = COMMUNITIES[i % len(COMMUNITIES)]
+        facility = make_facility(
+            community,
+            name=f"颐养院{i}",
+            star_grade=(i % 5) + 1,
+            social_forces=i % 2 == 0,
+            first_resident_on=dt.date(2026, 1, 2),
+            filed_on=None if i % 3 else dt.date(2026, 1, 5),
+        )
+        make_hazard(community, facility=facility, due_on=dt.date(2026, 1, 9))
+        make_rating(community, facility=facility)
+        make_resident(community, facility=facility)
+
+
+def _count(client, url, params=None) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url, params or {})
+    assert response.status_code == 200, (url, response.status_code)
+    return len(ctx)
+
+
+@pytest.mark.parametrize(
+    ("url_name", "params"),
+    [
+        ("eldercare:index", {}),
+        ("eldercare:facility_list", {}),
+        ("eldercare:facility_list", {"q": "颐养", "grade": "1", "social_forces": "yes"}),
+        ("eldercare:hazard_list", {}),
+        ("eldercare:hazard_list", {"overdue": "on"}),
+        ("eldercare:rating_list", {}),
+        ("eldercare:subsidy_lists", {}),
+    ],
+)
+@pytest.mark.parametrize("role", ["caseworker", "district_admin", "city_admin", "auditor"])
+def test_list_pages_constant_queries(client, request, url_name, params, role):
+    client.force_login(request.getfixturevalue(role))
+    url = reverse(url_name)
+    _add(4)
+    client.get(url, params)
+    few = _count(client, url, params)
+    _add(24, offset=4)
+    many = _count(client, url, params)
+    assert many == few, f"{url_name} as {role}: {few} queries with 4 facilities, {many} with 28"
+    assert many <= 16
+
+
+def test_facility_page_constant_queries(client, district_admin):
+    client.force_login(district_admin)
+    small = make_facility(COMMUNITIES[0])
+    big = make_facility(COMMUNITIES[0])
+    for _ in range(8):
+        make_hazard(COMMUNITIES[0], facility=big)
+        make_resident(COMMUNITIES[0], facility=big)
+        make_rating(COMMUNITIES[0], facility=big, status="failed")
+    url = "eldercare:facility_detail"
+    assert _count(client, reverse(url, args=[small.pk])) == _count(client, reverse(url, args=[big.pk]))
+
+
+def test_list_is_scoped_searchable_and_paged(client, district_admin):
+    _add(120)
+    client.force_login(district_admin)  # 中山区: two of the four communities
+    page = client.get(reverse("eldercare:facility_list")).context["page"]
+    assert page.paginator.count == 60 and len(page.object_list) == 50
+    assert all(f.division_id.startswith("210202") for f in page.object_list)
+    found = client.get(reverse("eldercare:facility_list"), {"q": "颐养院10"}).context["page"]
+    assert {f.name for f in found} == {"颐养院100", "颐养院101", "颐养院104", "颐养院105", "颐养院108", "颐养院109"}
+    overdue = client.get(reverse("eldercare:hazard_list"), {"overdue": "on"}).context["page"]
+    assert overdue.paginator.count == 60
+
+
+def test_register_form_keeps_input_and_explains_in_chinese(client, caseworker):
+    client.force_login(caseworker)
+    response = client.post(
+        reverse("eldercare:facility_create"),
+        {
+            "name": "海军广场养老院",
+            "kind": "institution",
+            "institution_type": "",
+            "legal_form": "non_profit",
+            "build_status": "operating",
+            "beds": "10",
+            "occupied_beds": "12",
+            "staff": "1",
+            "carers": "1",
+            "division": "210202001001",
+        },
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "海军广场养老院" in html  # the input is kept
+    assert "请选择机构类型" in html or "入住床位数不能超过床位数" in html
+    assert not Facility.objects.exists()
+
+
+def test_inspection_with_a_hazard_from_the_page(client, district_admin):
+    facility = make_facility(COMMUNITIES[0])
+    client.force_login(district_admin)
+    response = client.post(
+        reverse("eldercare:inspection_create", args=[facility.pk]),
+        {
+            "kind": "routine",
+            "inspected_on": "2026-11-02",
+            "inspectors": "张三、李四",
+            "onsite": "on",
+            "hazard_1": "灭火器过期",
+            "severity_1": "general",
+            "days_1": "5",
+        },
+    )
+    assert response.status_code == 302
+    hazard = Hazard.objects.get()
+    assert hazard.due_on == dt.date(2026, 11, 9)
+    page = client.get(reverse("eldercare:facility_detail", args=[facility.pk])).content.decode()
+    assert "灭火器过期" in page
+
+
+def test_other_districts_records_answer_404(client, caseworker):
+    facility = make_facility("210203010001")
+    client.force_login(caseworker)
+    assert client.get(reverse("eldercare:facility_detail", args=[facility.pk])).status_code == 404
+    hazard = make_hazard("210203010001", facility=facility)
+    assert client.post(reverse("eldercare:hazard_rectify", args=[hazard.pk]), {"note": "x"}).status_code == 404
