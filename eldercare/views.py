@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from dalian_minzheng.accounts.models import Role
 from dalian_minzheng.accounts.policy import ALL_ROLES, ELDERCARE_DECISION_ROLES, ELDERCARE_STAFF_ROLES, access
 from dalian_minzheng.accounts.scope import may
 from dalian_minzheng.people.forms import attach_service_errors
@@ -415,7 +416,11 @@ def resident_leave(request, pk: int):
 # ---------------------------------------------------------------- subsidies
 
 
-@access(roles=ALL_ROLES, write_roles=ELDERCARE_DECISION_ROLES)
+# Subsidy lists are the district bureau's and the city's (and the auditors'), not a street caseworker's.
+SUBSIDY_READERS = ELDERCARE_DECISION_ROLES | {Role.AUDITOR}
+
+
+@access(roles=SUBSIDY_READERS, write_roles=ELDERCARE_DECISION_ROLES)
 def subsidy_list_index(request):
     form = forms.SubsidyComputeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -439,7 +444,7 @@ def subsidy_list_index(request):
     )
 
 
-@access(roles=ALL_ROLES, write_roles=ELDERCARE_DECISION_ROLES, model=SubsidyList)
+@access(roles=SUBSIDY_READERS, write_roles=ELDERCARE_DECISION_ROLES, model=SubsidyList)
 def subsidy_list_detail(request, pk: int):
     subsidy_list = selectors.subsidy_list_get(user=request.user, pk=pk)
     if request.method == "POST":

@@ -113,7 +113,8 @@ class Facility(models.Model):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(occupied_beds__lte=models.F("beds")), name="facility_occupied_le_beds"
+                condition=models.Q(occupied_beds__lte=models.F("beds")), name="facility_occupied_le_beds",
+                violation_error_message=_("Occupied beds cannot exceed the beds."),
             ),
             models.UniqueConstraint(fields=["division", "name"], name="facility_unique_name_in_division"),
         ]  # fmt: skip
