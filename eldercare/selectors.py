@@ -24,6 +24,13 @@ from eldercare.models import (
     SafetyInspection,
     SubsidyList,
 )
+from eldercare.services.common import operator_facility_id
+
+
+def _own(qs: QuerySet, user, facility_field: str) -> QuerySet:
+    """A facility operator's reads stop at its own facility (after the division scope, like everyone's)."""
+    own = operator_facility_id(user)
+    return qs if own is None else qs.filter(**{facility_field: own})
 
 
 def facility_list(
@@ -36,7 +43,7 @@ def facility_list(
     build_status: str = "",
     social_forces: str = "",
 ) -> QuerySet:
-    qs = scoped(Facility.objects.select_related("division"), user)
+    qs = _own(scoped(Facility.objects.select_related("division"), user), user, "pk")
     if q:
         qs = qs.filter(Q(name__startswith=q) | Q(operator__startswith=q) | Q(name__contains=q))
     if kind:
@@ -56,7 +63,7 @@ def facility_list(
 
 def facility_get(*, user, pk: int) -> Facility:
     try:
-        return scoped(Facility.objects.select_related("division"), user).get(pk=pk)
+        return _own(scoped(Facility.objects.select_related("division"), user), user, "pk").get(pk=pk)
     except Facility.DoesNotExist:
         raise Http404 from None
 
@@ -75,7 +82,7 @@ def facility_page(*, facility: Facility) -> dict:
 
 
 def hazard_list(*, user, status: str = "", severity: str = "", overdue: bool = False, division: str = "") -> QuerySet:
-    qs = scoped(Hazard.objects.select_related("facility", "division"), user)
+    qs = _own(scoped(Hazard.objects.select_related("facility", "division"), user), user, "facility_id")
     if status == "unresolved":
         qs = qs.filter(status__in=HazardStatus.UNRESOLVED)
     elif status:
@@ -91,7 +98,7 @@ def hazard_list(*, user, status: str = "", severity: str = "", overdue: bool = F
 
 def hazard_get(*, user, pk: int) -> Hazard:
     try:
-        return scoped(Hazard.objects.select_related("facility"), user).get(pk=pk)
+        return _own(scoped(Hazard.objects.select_related("facility"), user), user, "facility_id").get(pk=pk)
     except Hazard.DoesNotExist:
         raise Http404 from None
 
@@ -150,7 +157,9 @@ def grades_expiring(*, user, on: dt.date | None = None) -> QuerySet:
 
 
 def rating_list(*, user, status: str = "") -> QuerySet:
-    qs = scoped(RatingApplication.objects.select_related("facility"), user, "facility__division")
+    qs = _own(
+        scoped(RatingApplication.objects.select_related("facility"), user, "facility__division"), user, "facility_id"
+    )
     if status == "open":
         qs = qs.filter(status__in=RatingStatus.OPEN)
     elif status:
@@ -167,7 +176,8 @@ def rating_get(*, user, pk: int) -> RatingApplication:
 
 def resident_get(*, user, pk: int) -> Resident:
     try:
-        return scoped(Resident.objects.select_related("facility", "person"), user, "facility__division").get(pk=pk)
+        qs = scoped(Resident.objects.select_related("facility", "person"), user, "facility__division")
+        return _own(qs, user, "facility_id").get(pk=pk)
     except Resident.DoesNotExist:
         raise Http404 from None
 

@@ -11,7 +11,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dalian_minzheng.accounts.models import Role
-from dalian_minzheng.accounts.policy import ALL_ROLES, ELDERCARE_DECISION_ROLES, ELDERCARE_STAFF_ROLES, access
+from dalian_minzheng.accounts.policy import (
+    ALL_ROLES,
+    ELDERCARE_DECISION_ROLES,
+    ELDERCARE_FACILITY_ROLES,
+    ELDERCARE_STAFF_ROLES,
+    OPERATOR_ROLES,
+    access,
+)
 from dalian_minzheng.accounts.scope import may
 from dalian_minzheng.people.forms import attach_service_errors
 from dalian_minzheng.people.models import Division
@@ -19,6 +26,8 @@ from eldercare import forms, selectors, services
 from eldercare.models import Facility, Hazard, RatingApplication, RatingStatus, Resident, SubsidyList
 
 PAGE_SIZE = 50
+# The pages a facility operator reaches (its own facility only: the selectors and services see to it).
+READERS = ALL_ROLES | OPERATOR_ROLES
 
 
 def _page(request, queryset):
@@ -28,7 +37,7 @@ def _page(request, queryset):
     return page, query.urlencode()
 
 
-@access(roles=ALL_ROLES)
+@access(roles=READERS)
 def index(request):
     today = timezone.localdate()
     return render(
@@ -95,6 +104,7 @@ def _facility_context(request, facility, **forms_given):
         **selectors.facility_page(facility=facility),
         "filing_due": services.filing_due(facility),
         "can_write": may(request.user, roles=ELDERCARE_STAFF_ROLES, division=facility.division_id),
+        "can_operate": may(request.user, roles=ELDERCARE_FACILITY_ROLES, division=facility.division_id),
         "filing_form": forms_given.get("filing_form") or forms.FilingForm(),
         "inspection_form": forms_given.get("inspection_form") or forms.InspectionForm(),
         "rating_form": forms_given.get("rating_form") or forms.RatingApplyForm(),
@@ -103,7 +113,7 @@ def _facility_context(request, facility, **forms_given):
     }
 
 
-@access(roles=ALL_ROLES, model=Facility)
+@access(roles=READERS, model=Facility)
 def facility_detail(request, pk: int):
     facility = selectors.facility_get(user=request.user, pk=pk)
     return render(request, "eldercare/facility_detail.html", _facility_context(request, facility))
@@ -164,7 +174,7 @@ def rating_apply(request, pk: int):
     return _facility_action(request, pk, forms.RatingApplyForm, "rating_form", run, _("Rating application recorded."))
 
 
-@access(roles=ALL_ROLES, write_roles=ELDERCARE_STAFF_ROLES, model=Facility)
+@access(roles=READERS, write_roles=ELDERCARE_FACILITY_ROLES, model=Facility)
 def resident_admit(request, pk: int):
     def run(facility, form):
         risks, measures = form.assessment()
@@ -186,7 +196,7 @@ def resident_admit(request, pk: int):
 # ---------------------------------------------------------------- hazards
 
 
-@access(roles=ALL_ROLES)
+@access(roles=READERS)
 def hazard_list(request):
     status = request.GET.get("status", "unresolved")
     overdue = request.GET.get("overdue") == "on"
@@ -210,6 +220,7 @@ def hazard_list(request):
             "severity": request.GET.get("severity", ""),
             "division": request.GET.get("division", ""),
             "can_write": may(request.user, roles=ELDERCARE_STAFF_ROLES),
+            "can_operate": may(request.user, roles=ELDERCARE_FACILITY_ROLES),
             "rectify_form": forms.RectifyForm(),
             "reinspect_form": forms.ReinspectForm(),
         },
@@ -232,7 +243,7 @@ def _hazard_action(request, pk, form_class, run):
     return redirect(request.POST.get("next") or reverse("eldercare:facility_detail", kwargs={"pk": hazard.facility_id}))
 
 
-@access(roles=ALL_ROLES, write_roles=ELDERCARE_STAFF_ROLES, model=Hazard)
+@access(roles=READERS, write_roles=ELDERCARE_FACILITY_ROLES, model=Hazard)
 def hazard_rectify(request, pk: int):
     def run(hazard, data):
         services.hazard_rectify(
@@ -253,7 +264,7 @@ def hazard_reinspect(request, pk: int):
 # ---------------------------------------------------------------- ratings
 
 
-@access(roles=ALL_ROLES)
+@access(roles=READERS)
 def rating_list(request):
     page, query = _page(request, selectors.rating_list(user=request.user, status=request.GET.get("status", "")))
     return render(
@@ -276,7 +287,7 @@ def _rating_context(request, application, **given):
     }
 
 
-@access(roles=ALL_ROLES, model=RatingApplication)
+@access(roles=READERS, model=RatingApplication)
 def rating_detail(request, pk: int):
     application = selectors.rating_get(user=request.user, pk=pk)
     return render(request, "eldercare/rating_detail.html", _rating_context(request, application))
@@ -352,13 +363,13 @@ def _resident_context(request, resident, **given):
     return {
         "resident": resident,
         "assessments": list(resident.assessments.all()[:20]),
-        "can_write": may(request.user, roles=ELDERCARE_STAFF_ROLES, division=resident.facility.division_id),
+        "can_write": may(request.user, roles=ELDERCARE_FACILITY_ROLES, division=resident.facility.division_id),
         "assess_form": given.get("assess_form") or forms.AssessForm(),
         "leave_form": given.get("leave_form") or forms.LeaveForm(),
     }
 
 
-@access(roles=ALL_ROLES, model=Resident)
+@access(roles=READERS, model=Resident)
 def resident_detail(request, pk: int):
     resident = selectors.resident_get(user=request.user, pk=pk)
     return render(request, "eldercare/resident_detail.html", _resident_context(request, resident))
@@ -382,7 +393,7 @@ def _resident_action(request, pk, form_class, form_name, run):
     )
 
 
-@access(roles=ALL_ROLES, write_roles=ELDERCARE_STAFF_ROLES, model=Resident)
+@access(roles=READERS, write_roles=ELDERCARE_FACILITY_ROLES, model=Resident)
 def resident_assess(request, pk: int):
     def run(resident, form):
         data = form.cleaned_data
@@ -398,7 +409,7 @@ def resident_assess(request, pk: int):
     return _resident_action(request, pk, forms.AssessForm, "assess_form", run)
 
 
-@access(roles=ALL_ROLES, write_roles=ELDERCARE_STAFF_ROLES, model=Resident)
+@access(roles=READERS, write_roles=ELDERCARE_FACILITY_ROLES, model=Resident)
 def resident_leave(request, pk: int):
     def run(resident, form):
         data = form.cleaned_data

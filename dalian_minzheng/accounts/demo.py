@@ -17,6 +17,8 @@ DEMO_ACCOUNTS = [
     ("district_admin", Role.DISTRICT_ADMIN, "210202", "陈立新"),  # 中山区
     ("city_admin", Role.CITY_ADMIN, "210200", "赵明"),
     ("auditor", Role.AUDITOR, "210200", "孙丽"),
+    # the staff of one eldercare centre (eldercare/demo.py links it to 海军广场颐养中心)
+    ("operator", Role.FACILITY_OPERATOR, "210202001001", "周慧"),
 ]
 
 

@@ -14,6 +14,9 @@ class Role(models.TextChoices):
     DISTRICT_ADMIN = "district_admin", _("District admin")
     CITY_ADMIN = "city_admin", _("City admin")
     AUDITOR = "auditor", _("Auditor")
+    # Staff of one eldercare centre or institution (not of the bureau): sees and records only that facility
+    # (eldercare.FacilityOperator names it); every other page answers 403.
+    FACILITY_OPERATOR = "facility_operator", _("Facility operator")
 
 
 CITY_WIDE_ROLES = {Role.CITY_ADMIN, Role.AUDITOR}

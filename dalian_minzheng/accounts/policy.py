@@ -32,7 +32,11 @@ from django.core.exceptions import PermissionDenied
 
 from dalian_minzheng.accounts.models import Role
 
-ALL_ROLES = frozenset(Role.values)
+# The bureau's staff roles. A facility operator is not bureau staff: it reaches only the pages that name it
+# (OPERATOR_ROLES) and its own account pages (EVERY_ACCOUNT).
+OPERATOR_ROLES = frozenset({Role.FACILITY_OPERATOR})
+EVERY_ACCOUNT = frozenset(Role.values)
+ALL_ROLES = EVERY_ACCOUNT - OPERATOR_ROLES
 STAFF_WRITERS = frozenset({Role.CASEWORKER, Role.DISTRICT_ADMIN, Role.CITY_ADMIN})
 ADMINS = frozenset({Role.DISTRICT_ADMIN, Role.CITY_ADMIN})
 CITY = frozenset({Role.CITY_ADMIN})
@@ -51,6 +55,8 @@ READ_ALL_ROLES = ALL_ROLES
 # Eldercare: staff of the district (and the city) record facilities, inspections, residents and services; star
 # ratings and subsidy lists are decided by the civil affairs bureaus (district or city admin).
 ELDERCARE_STAFF_ROLES = STAFF_WRITERS
+# ... and a facility's operator records its own residents, services and rectifications (eldercare guards the facility)
+ELDERCARE_FACILITY_ROLES = STAFF_WRITERS | OPERATOR_ROLES
 ELDERCARE_DECISION_ROLES = ADMINS
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 

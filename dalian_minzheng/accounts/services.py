@@ -27,6 +27,7 @@ ROLE_LEVELS = {
     Role.DISTRICT_ADMIN: {DivisionLevel.DISTRICT},
     Role.CITY_ADMIN: {DivisionLevel.CITY},
     Role.AUDITOR: {DivisionLevel.CITY},
+    Role.FACILITY_OPERATOR: {DivisionLevel.STREET, DivisionLevel.COMMUNITY},  # where its facility is
 }
 
 

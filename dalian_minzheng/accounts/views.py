@@ -16,7 +16,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 from dalian_minzheng.accounts import otp
-from dalian_minzheng.accounts.policy import ALL_ROLES, CITY, AccessPolicy, access
+from dalian_minzheng.accounts.policy import CITY, EVERY_ACCOUNT, AccessPolicy, access
 from dalian_minzheng.accounts.signals import OTP_PENDING
 from dalian_minzheng.audit.models import AccessKind
 from dalian_minzheng.audit.services import record_access
@@ -32,7 +32,7 @@ def own_account(view):
             return redirect_to_login(request.get_full_path())
         return view(request, *args, **kwargs)
 
-    wrapper.access_policy = AccessPolicy(roles=ALL_ROLES, write_roles=ALL_ROLES)
+    wrapper.access_policy = AccessPolicy(roles=EVERY_ACCOUNT, write_roles=EVERY_ACCOUNT)
     return wrapper
 
 

@@ -1,7 +1,7 @@
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 
 from dalian_minzheng.accounts.models import Role
-from dalian_minzheng.accounts.policy import access
+from dalian_minzheng.accounts.policy import EVERY_ACCOUNT, OPERATOR_ROLES, access
 from dalian_minzheng.people.models import DivisionLevel
 
 RECENT_AUDIT_EVENTS = 10
@@ -32,8 +32,10 @@ def _dashboard(user) -> dict:
     return {"dashboard": "area", "counts": selectors.counts_in_scope(user=user)}
 
 
-@access()
+@access(roles=EVERY_ACCOUNT)
 def home(request):
+    if request.user.role in OPERATOR_ROLES:  # a facility's own staff start at their facility
+        return redirect("eldercare:index")
     return render(request, "home.html", _dashboard(request.user))
 
 

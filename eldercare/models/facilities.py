@@ -17,6 +17,7 @@ __all__ = [
     "FacilityTimelineEntry",
     "FacilityEventKind",
     "FacilityKind",
+    "FacilityOperator",
     "InstitutionType",
     "LegalForm",
     "ServiceKind",
@@ -160,3 +161,22 @@ class FacilityTimelineEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d} {self.get_kind_display()}"
+
+
+@audited
+class FacilityOperator(models.Model):
+    """The account of a facility's own staff (role facility_operator): it sees and records only this facility."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, verbose_name=_("account"), on_delete=models.CASCADE, related_name="eldercare_facility"
+    )
+    facility = models.ForeignKey(
+        Facility, verbose_name=_("facility"), on_delete=models.CASCADE, related_name="operators"
+    )
+
+    class Meta:
+        verbose_name = _("facility operator account")
+        verbose_name_plural = _("facility operator accounts")
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.facility}"

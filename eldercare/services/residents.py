@@ -27,7 +27,7 @@ from eldercare.models import (
     SafetyRisk,
     ServiceRecord,
 )
-from eldercare.services.common import guard, locked_facility, timeline
+from eldercare.services.common import ELDERCARE_FACILITY_ROLES, guard, locked_facility, timeline
 
 MAX_LEVEL = 4
 
@@ -46,7 +46,7 @@ def resident_admit(
     """入住: only after every risk of the nine-risk assessment in force is assessed, and every high risk has its
     measures; an occupied bed is counted, never more than the beds."""
     facility = locked_facility(facility_id)
-    guard(acting_user, facility)
+    guard(acting_user, facility, roles=ELDERCARE_FACILITY_ROLES)
     if facility.kind != FacilityKind.INSTITUTION:
         raise ValidationError(_("Only institutions take residents; centres and stations record services."))
     measures = {k: (v or "").strip() for k, v in (measures or {}).items()}
@@ -118,7 +118,7 @@ def ability_assess(
     """能力评估: every item scored within its maximum; dimension subtotals, total, the level the total gives, and one
     level more (at most 4) for dementia, another mental disorder or 2+ care-risk events in 30 days."""
     resident = Resident.objects.select_for_update(of=("self",)).select_related("facility").get(pk=resident_id)
-    guard(acting_user, resident.facility)
+    guard(acting_user, resident.facility, roles=ELDERCARE_FACILITY_ROLES)
     if resident.status != ResidentStatus.ADMITTED:
         raise ValidationError(_("This person no longer lives here."))
     if reason not in AssessmentReason.values:
@@ -160,7 +160,7 @@ def ability_assess(
 @transaction.atomic
 def resident_leave(*, acting_user, resident_id: int, on: dt.date, status: str, reason: str = "") -> Resident:
     resident = Resident.objects.select_for_update(of=("self",)).select_related("facility", "person").get(pk=resident_id)
-    guard(acting_user, resident.facility)
+    guard(acting_user, resident.facility, roles=ELDERCARE_FACILITY_ROLES)
     if resident.status != ResidentStatus.ADMITTED:
         raise ValidationError(_("This person no longer lives here."))
     if status not in (ResidentStatus.DISCHARGED, ResidentStatus.TRANSFERRED, ResidentStatus.DIED):

@@ -23,7 +23,7 @@ from eldercare.models import (
     RectificationCase,
     SafetyInspection,
 )
-from eldercare.services.common import guard, locked_facility, rule, timeline
+from eldercare.services.common import ELDERCARE_FACILITY_ROLES, guard, locked_facility, rule, timeline
 from eldercare.services.rating import grade_suspension_update
 
 MAX_DEADLINE_WORKDAYS = 120
@@ -148,7 +148,7 @@ def _locked_hazard(hazard_id: int, *statuses) -> Hazard:
 def hazard_rectify(*, acting_user, hazard_id: int, note: str, on: dt.date | None = None, evidence=None) -> Hazard:
     """The facility reports the rectification (with evidence); re-inspection closes it or sends it back."""
     hazard = _locked_hazard(hazard_id, HazardStatus.OPEN)
-    guard(acting_user, hazard.facility)
+    guard(acting_user, hazard.facility, roles=ELDERCARE_FACILITY_ROLES)
     if not note.strip():
         raise ValidationError({"note": _("Say what was done.")})
     hazard.status = HazardStatus.RECTIFIED
