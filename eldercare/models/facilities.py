@@ -17,6 +17,7 @@ __all__ = [
     "FacilityTimelineEntry",
     "FacilityEventKind",
     "FacilityKind",
+    "FacilityOccupancy",
     "FacilityOperator",
     "InstitutionType",
     "LegalForm",
@@ -180,3 +181,23 @@ class FacilityOperator(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.facility}"
+
+
+class FacilityOccupancy(models.Model):
+    """The occupied beds a facility reported for a month (the monthly occupancy import); the latest month is also
+    the facility's `occupied_beds`."""
+
+    facility = models.ForeignKey(
+        Facility, verbose_name=_("facility"), on_delete=models.CASCADE, related_name="occupancy"
+    )
+    month = models.DateField(_("month"))
+    occupied_beds = models.PositiveIntegerField(_("occupied beds"))
+
+    class Meta:
+        verbose_name = _("monthly occupancy")
+        verbose_name_plural = _("monthly occupancy")
+        ordering = ["-month"]
+        constraints = [models.UniqueConstraint(fields=["facility", "month"], name="occupancy_once_a_month")]
+
+    def __str__(self) -> str:
+        return f"{self.facility} · {self.month:%Y-%m}"

@@ -34,8 +34,14 @@ class ServiceRecord(models.Model):
         verbose_name = _("service record")
         verbose_name_plural = _("service records")
         ordering = ["-served_on", "-id"]
+        # one row per facility, person, service and day (its quantity says how many): a re-imported month updates
+        # the rows instead of doubling them
+        constraints = [
+            models.UniqueConstraint(
+                fields=["facility", "served_on", "kind", "person"], name="service_once_a_day", nulls_distinct=False
+            )
+        ]
         indexes = [
-            models.Index(fields=["facility", "served_on"], name="service_facility_day"),
             models.Index(fields=["division", "served_on"], name="service_division_day",
                          opclasses=["varchar_pattern_ops", "date_ops"]),
         ]  # fmt: skip
