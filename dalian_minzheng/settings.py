@@ -10,6 +10,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -279,7 +280,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "core.recover_stalled_jobs",
         "schedule": float(JOBS_SWEEP_SECONDS),
         "options": {"expires": float(JOBS_SWEEP_SECONDS)},
-    }
+    },
+    # eldercare: last month's operating subsidy lists on the 1st (drafts for the districts to approve), and star
+    # grades past their validity expire every night
+    "eldercare: monthly operating subsidy lists": {
+        "task": "eldercare.compute_subsidy_lists",
+        "schedule": crontab(minute=0, hour=2, day_of_month=1),
+    },
+    "eldercare: expire star grades": {"task": "eldercare.expire_grades", "schedule": crontab(minute=10, hour=1)},
 }
 
 # ---------------------------------------------------------------- auth

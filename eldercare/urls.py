@@ -27,4 +27,5 @@ urlpatterns = [
     path("residents/<int:pk>/leave/", views.resident_leave, name="resident_leave"),
     path("subsidies/", views.subsidy_list_index, name="subsidy_lists"),
     path("subsidies/<int:pk>/", views.subsidy_list_detail, name="subsidy_list_detail"),
+    path("subsidies/<int:pk>/xlsx/", views.subsidy_list_xlsx, name="subsidy_list_xlsx"),
 ]

@@ -476,3 +476,51 @@ def subsidy_list_detail(request, pk: int):
             "can_decide": may(request.user, roles=ELDERCARE_DECISION_ROLES, division=subsidy_list.district_id),
         },
     )
+
+
+@access(roles=SUBSIDY_READERS, write_roles=frozenset(), model=SubsidyList)
+def subsidy_list_xlsx(request, pk: int):
+    """The list for the finance office: one row per facility with its residents by level and the amount."""
+    import io
+
+    from django.http import HttpResponse
+
+    from dalian_minzheng.audit.models import AccessKind
+    from dalian_minzheng.audit.services import record_access
+    from dalian_minzheng.spreadsheets.writers import Sheet, write_workbook
+
+    subsidy_list = selectors.subsidy_list_get(user=request.user, pk=pk)
+    levels = [str(level) for level in range(5)]
+    headers = [_("facility"), _("Division code"), _("residents")]
+    headers += [_("level %(n)s") % {"n": level} for level in levels]
+    headers.append(_("amount (yuan)"))
+    lines = subsidy_list.lines.select_related("facility").order_by("facility__division_id", "facility__name")
+    rows = [
+        [
+            line.facility.name,
+            line.facility.division_id,
+            line.residents,
+            *[line.by_level.get(lv, 0) for lv in levels],
+            line.amount,
+        ]
+        for line in lines
+    ]
+    footer = [_("Total"), "", sum(r[2] for r in rows), *[""] * len(levels), subsidy_list.total]
+    buffer = io.BytesIO()
+    title = f"{subsidy_list.district.name}{subsidy_list.month:%Y-%m}"
+    write_workbook(buffer, [Sheet(title, headers, rows, widths=[28, 14], footer=footer)])
+    record_access(
+        user=request.user,
+        kind=AccessKind.EXPORT,
+        obj=subsidy_list,
+        detail={"export": "eldercare.subsidy_list", "month": f"{subsidy_list.month:%Y-%m}"},
+        row_count=len(rows),
+        request=request,
+    )
+    response = HttpResponse(
+        buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = (
+        f'attachment; filename="subsidy-{subsidy_list.district_id}-{subsidy_list.month:%Y%m}.xlsx"'
+    )
+    return response
