@@ -243,3 +243,11 @@ class SubsidyComputeForm(BootstrapMixin, forms.Form):
     month = forms.DateField(
         label=_("month"), widget=forms.DateInput(attrs={"type": "month"}), input_formats=["%Y-%m", "%Y-%m-%d"]
     )
+
+
+class ServiceRecordForm(BootstrapMixin, forms.Form):
+    kind = forms.ChoiceField(label=_("service"), choices=ServiceKind.choices)
+    served_on = forms.DateField(label=_("date"), widget=DATE, initial=timezone.localdate)
+    quantity = forms.IntegerField(label=_("quantity"), min_value=1, max_value=100000, initial=1)
+    hours = forms.DecimalField(label=_("care hours"), required=False, min_value=0, max_value=9999, decimal_places=2)
+    id_number = forms.CharField(label=_("ID number"), required=False, max_length=30)

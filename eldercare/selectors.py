@@ -209,3 +209,101 @@ def overview(*, user) -> dict:
         major=Count("id", filter=Q(status__in=HazardStatus.UNRESOLVED, severity="major")),
     )
     return {**counts, **{f"hazards_{k}": v for k, v in hazards.items()}}
+
+
+@dataclass
+class StreetPlan:
+    code: str
+    name: str
+    district: str
+    facilities: int
+    centres: int
+    beds: int
+    older: int  # residents aged 60 or more (kernel persons, alive)
+
+    @property
+    def beds_per_100(self) -> float | None:
+        return round(self.beds * 100 / self.older, 1) if self.older else None
+
+
+PLANNING_SQL = """
+WITH streets AS (
+    SELECT s.code, s.name, d.name AS district FROM people_division s JOIN people_division d ON d.code = s.parent_id
+    WHERE s.level = 3 AND s.is_active AND s.code LIKE %(prefix)s
+), facilities AS (
+    SELECT left(division_id, 9) AS street, count(*) AS facilities,
+           count(*) FILTER (WHERE kind <> 'institution') AS centres, sum(beds) AS beds
+    FROM eldercare_facility WHERE division_id LIKE %(prefix)s AND build_status <> 'stopped' GROUP BY 1
+), older AS (
+    SELECT left(division_id, 9) AS street, count(*) AS n FROM people_person
+    WHERE division_id LIKE %(prefix)s AND NOT is_deceased AND birth_date <= %(cutoff)s GROUP BY 1
+)
+SELECT st.code, st.name, st.district, coalesce(f.facilities, 0), coalesce(f.centres, 0), coalesce(f.beds, 0),
+       coalesce(o.n, 0)
+FROM streets st LEFT JOIN facilities f ON f.street = st.code LEFT JOIN older o ON o.street = st.code
+ORDER BY st.code
+"""
+
+
+def planning(*, user, district: str = "", on: dt.date | None = None) -> dict:
+    """养老服务设施布局: per street of the user's area, facilities, beds, residents aged 60+, beds per 100 older
+    residents, and the streets without a centre or station; three grouped scans, whatever the number of streets."""
+    from django.db import connection
+
+    from dalian_minzheng.accounts.scope import scope_prefix
+
+    prefix = scope_prefix(user)
+    if prefix is None:
+        return {"streets": [], "without_centre": [], "social_share": None}
+    if district and district.isdigit() and district.startswith(prefix):
+        prefix = district
+    on = on or timezone.localdate()
+    try:
+        cutoff = on.replace(year=on.year - 60)
+    except ValueError:
+        cutoff = on.replace(year=on.year - 60, day=28)
+    with connection.cursor() as cursor:
+        cursor.execute(PLANNING_SQL, {"prefix": prefix + "%", "cutoff": cutoff})
+        streets = [StreetPlan(*row) for row in cursor.fetchall()]
+    centres = facility_list(user=user, division=prefix).exclude(kind=FacilityKind.INSTITUTION)
+    share = centres.aggregate(total=Count("id"), social=Count("id", filter=Q(social_forces=True)))
+    return {
+        "streets": streets,
+        "without_centre": [s for s in streets if s.centres == 0],
+        "centres_total": share["total"],
+        "centres_social": share["social"],
+        "social_share": round(share["social"] * 100 / share["total"]) if share["total"] else None,
+        "older_total": sum(s.older for s in streets),
+        "beds_total": sum(s.beds for s in streets),
+    }
+
+
+VOLUME_LEVELS = {"facility": None, "street": 9, "district": 6}
+
+
+def service_volumes(*, user, month: dt.date, level: str = "facility") -> list[dict]:
+    """Monthly service volumes (quantity and care hours per service) by facility, street or district: one grouped
+    query on the records' own facility and division columns."""
+    from django.db.models import Sum
+    from django.db.models.functions import Left
+
+    from eldercare.models import ServiceRecord
+
+    end = (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    qs = _own(scoped(ServiceRecord.objects.all(), user), user, "facility_id").filter(
+        served_on__gte=month, served_on__lt=end
+    )
+    if VOLUME_LEVELS.get(level):
+        key = Left("division_id", VOLUME_LEVELS[level])
+        rows = qs.annotate(area=key).values("area", "kind").annotate(quantity=Sum("quantity"), hours=Sum("hours"))
+        names = dict(Division.objects.filter(code__in={r["area"] for r in rows}).values_list("code", "name"))
+        label = lambda r: names.get(r["area"], r["area"])  # noqa: E731
+    else:
+        rows = qs.values("facility_id", "facility__name", "kind").annotate(quantity=Sum("quantity"), hours=Sum("hours"))
+        label = lambda r: r["facility__name"]  # noqa: E731
+    table: dict[str, dict] = {}
+    for row in rows:
+        entry = table.setdefault(label(row), {"name": label(row), "by_kind": {}, "hours": 0})
+        entry["by_kind"][row["kind"]] = row["quantity"]
+        entry["hours"] += row["hours"] or 0
+    return sorted(table.values(), key=lambda e: e["name"])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -109,6 +111,7 @@ def _facility_context(request, facility, **forms_given):
         "inspection_form": forms_given.get("inspection_form") or forms.InspectionForm(),
         "rating_form": forms_given.get("rating_form") or forms.RatingApplyForm(),
         "admit_form": forms_given.get("admit_form") or forms.AdmitForm(),
+        "service_form": forms_given.get("service_form") or forms.ServiceRecordForm(),
         "today": timezone.localdate(),
     }
 
@@ -191,6 +194,58 @@ def resident_admit(request, pk: int):
         return reverse("eldercare:resident_detail", kwargs={"pk": resident.pk})
 
     return _facility_action(request, pk, forms.AdmitForm, "admit_form", run, _("Resident admitted."))
+
+
+@access(roles=ALL_ROLES)
+def planning(request):
+    district = request.GET.get("district", "")
+    plan = selectors.planning(user=request.user, district=district)
+    chart = {
+        "streets": [s.name for s in plan["streets"]],
+        "beds_per_100": [s.beds_per_100 or 0 for s in plan["streets"]],
+    }
+    return render(request, "eldercare/planning.html", {**plan, "chart": chart, "district": district})
+
+
+@access(roles=READERS, write_roles=ELDERCARE_FACILITY_ROLES, model=Facility)
+def service_create(request, pk: int):
+    def run(facility, form):
+        data = form.cleaned_data
+        services.service_record(
+            acting_user=request.user,
+            facility_id=facility.pk,
+            kind=data["kind"],
+            served_on=data["served_on"],
+            quantity=data["quantity"],
+            hours=data["hours"],
+            id_number=data["id_number"] or "",
+        )
+
+    return _facility_action(request, pk, forms.ServiceRecordForm, "service_form", run, _("Service recorded."))
+
+
+@access(roles=READERS)
+def service_volumes(request):
+    today = timezone.localdate()
+    try:
+        month = dt.date.fromisoformat((request.GET.get("month") or f"{today:%Y-%m}") + "-01")
+    except ValueError:
+        month = today.replace(day=1)
+    level = request.GET.get("level", "facility")
+    if level not in selectors.VOLUME_LEVELS:
+        level = "facility"
+    from eldercare.models import ServiceKind
+
+    return render(
+        request,
+        "eldercare/service_volumes.html",
+        {
+            "rows": selectors.service_volumes(user=request.user, month=month, level=level),
+            "month": month,
+            "level": level,
+            "kinds": ServiceKind.choices,
+        },
+    )
 
 
 # ---------------------------------------------------------------- hazards

@@ -19,6 +19,7 @@ from eldercare.services.residents import (
     resident_admit,
     resident_leave,
     residents_end_for_deaths,
+    service_record,
     services_after_death,
 )
 from eldercare.services.safety import hazard_rectify, hazard_reinspect, inspection_record
@@ -48,6 +49,7 @@ __all__ = [
     "resident_admit",
     "resident_leave",
     "residents_end_for_deaths",
+    "service_record",
     "services_after_death",
     "subsidy_list_approve",
     "subsidy_list_compute",

@@ -11,6 +11,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from dalian_minzheng.people import idnumbers
 from dalian_minzheng.people import services as people
 from eldercare.models import (
     AbilityAssessment,
@@ -224,3 +225,40 @@ def services_after_death(*, facility_ids=None):
     """Service records dated after the month of the person's death (to be checked and recovered)."""
     qs = ServiceRecord.objects.filter(stopped_by_death=True).select_related("facility", "person")
     return qs.filter(facility_id__in=facility_ids) if facility_ids is not None else qs
+
+
+@transaction.atomic
+def service_record(
+    *, acting_user, facility_id: int, kind: str, served_on: dt.date, quantity: int, hours=None, id_number: str = ""
+) -> ServiceRecord:
+    """One service given (by the centre's staff, or the bureau): one row per facility, person, service and day, so
+    entering the same day again corrects the quantity instead of adding a second row."""
+    from eldercare.models import ServiceKind
+
+    facility = Facility.objects.get(pk=facility_id)
+    guard(acting_user, facility, roles=ELDERCARE_FACILITY_ROLES)
+    if kind not in ServiceKind.values:
+        raise ValidationError({"kind": _("Choose the service.")})
+    if served_on > timezone.localdate():
+        raise ValidationError({"served_on": _("The date cannot be in the future.")})
+    if quantity is None or quantity < 1:
+        raise ValidationError({"quantity": _("The quantity is at least 1.")})
+    person = None
+    if id_number:
+        from dalian_minzheng.people.models import Person
+
+        try:
+            number = idnumbers.parse(id_number).number
+        except ValidationError as exc:
+            raise ValidationError({"id_number": exc.messages}) from None
+        person = Person.objects.filter(id_number=number).first()
+        if person is None:
+            raise ValidationError({"id_number": _("This person is not registered; register them first.")})
+    record, _created = ServiceRecord.objects.update_or_create(
+        facility=facility,
+        served_on=served_on,
+        kind=kind,
+        person=person,
+        defaults={"division_id": facility.division_id, "quantity": quantity, "hours": hours},
+    )
+    return record

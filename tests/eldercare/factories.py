@@ -70,4 +70,4 @@ def make_resident(division_code: str, **extra):
 def make_subsidy_list(division_code: str):
     from eldercare.models import SubsidyList
 
-    return SubsidyList.objects.create(district_id=division_code[:6], month=dt.date(2026, 10, 1))
+    return SubsidyList.objects.get_or_create(district_id=division_code[:6], month=dt.date(2026, 10, 1))[0]

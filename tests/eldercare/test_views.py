@@ -10,7 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from eldercare.models import Facility, Hazard
+from eldercare.models import Facility, Hazard, ServiceRecord
 from tests.eldercare.factories import make_facility, make_hazard, make_rating, make_resident
 
 pytestmark = pytest.mark.django_db
@@ -31,6 +31,9 @@ def _add(n: int, offset: int = 0) -> None:
         make_hazard(community, facility=facility, due_on=dt.date(2026, 1, 9))
         make_rating(community, facility=facility)
         make_resident(community, facility=facility)
+        ServiceRecord.objects.create(
+            facility=facility, division_id=community, kind="meals", served_on=dt.date(2026, 11, 2), quantity=10
+        )
 
 
 def _count(client, url, params=None) -> int:
@@ -49,6 +52,9 @@ def _count(client, url, params=None) -> int:
         ("eldercare:hazard_list", {}),
         ("eldercare:hazard_list", {"overdue": "on"}),
         ("eldercare:rating_list", {}),
+        ("eldercare:planning", {}),
+        ("eldercare:service_volumes", {"month": "2026-11", "level": "street"}),
+        ("eldercare:service_volumes", {"month": "2026-11"}),
     ],
 )
 @pytest.mark.parametrize("role", ["caseworker", "district_admin", "city_admin", "auditor"])
@@ -156,3 +162,43 @@ def test_other_districts_records_answer_404(client, caseworker):
     assert client.get(reverse("eldercare:facility_detail", args=[facility.pk])).status_code == 404
     hazard = make_hazard("210203010001", facility=facility)
     assert client.post(reverse("eldercare:hazard_rectify", args=[hazard.pk]), {"note": "x"}).status_code == 404
+
+
+def test_planning_per_street(client, district_admin):
+    from tests.kernel.factories import make_id_number, make_person
+
+    make_facility("210202001001", name="A院", beds=60)
+    make_facility("210202001002", name="A站", kind="centre", beds=10, social_forces=True)
+    make_facility("210202005001", name="B院", beds=30)
+    for i in range(4):
+        make_person("210202001001", f"老人{i}", id_number=make_id_number(dt.date(1950, 1, 1 + i)))
+    make_person("210202001001", "年轻人", id_number=make_id_number(dt.date(1990, 1, 1)))
+    make_person("210202005001", "老人B", id_number=make_id_number(dt.date(1940, 1, 1)))
+    client.force_login(district_admin)
+    context = client.get(reverse("eldercare:planning")).context
+    streets = {s.code: s for s in context["streets"]}
+    assert (streets["210202001"].beds, streets["210202001"].older, streets["210202001"].beds_per_100) == (70, 4, 1750.0)
+    assert streets["210202005"].centres == 0 and streets["210202005"] in context["without_centre"]
+    assert context["social_share"] == 100
+    assert all(code.startswith("210202") for code in streets)
+
+
+def test_operator_records_a_service_and_volumes_add_up(client, make_user):
+    from eldercare.models import FacilityOperator
+
+    centre = make_facility("210202001001", name="颐康中心", kind="centre")
+    operator = make_user("op1", "facility_operator", "210202001001")
+    FacilityOperator.objects.create(user=operator, facility=centre)
+    client.force_login(operator)
+    for day in ("2026-11-02", "2026-11-03", "2026-11-03"):  # the same day twice corrects, never doubles
+        response = client.post(
+            reverse("eldercare:service_create", args=[centre.pk]), {"kind": "meals", "served_on": day, "quantity": "20"}
+        )
+        assert response.status_code == 302
+    rows = client.get(reverse("eldercare:service_volumes"), {"month": "2026-11"}).context["rows"]
+    assert rows == [{"name": "颐康中心", "by_kind": {"meals": 40}, "hours": 0}]
+    bad = client.post(
+        reverse("eldercare:service_create", args=[centre.pk]),
+        {"kind": "meals", "served_on": "2026-11-04", "quantity": "0"},
+    )
+    assert bad.status_code == 400 and bad.context["service_form"]["quantity"].value() == "0"  # the input is kept
