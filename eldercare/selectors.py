@@ -89,8 +89,8 @@ def hazard_list(*, user, status: str = "", severity: str = "", overdue: bool = F
         qs = qs.filter(status=status)
     if severity:
         qs = qs.filter(severity=severity)
-    if overdue:
-        qs = qs.filter(status__in=HazardStatus.UNRESOLVED, due_on__lt=timezone.localdate())
+    if overdue:  # not rectified by the deadline (one rectified and awaiting re-inspection is the bureau's turn)
+        qs = qs.filter(status=HazardStatus.OPEN, due_on__lt=timezone.localdate())
     if division and division.isdigit():
         qs = qs.filter(division__code__startswith=division)
     return qs.order_by("due_on", "id")
@@ -205,7 +205,7 @@ def overview(*, user) -> dict:
     )
     hazards = hazard_list(user=user).aggregate(
         open=Count("id", filter=Q(status__in=HazardStatus.UNRESOLVED)),
-        overdue=Count("id", filter=Q(status__in=HazardStatus.UNRESOLVED, due_on__lt=timezone.localdate())),
+        overdue=Count("id", filter=Q(status=HazardStatus.OPEN, due_on__lt=timezone.localdate())),
         major=Count("id", filter=Q(status__in=HazardStatus.UNRESOLVED, severity="major")),
     )
     return {**counts, **{f"hazards_{k}": v for k, v in hazards.items()}}
