@@ -267,7 +267,7 @@ def service_import(user, rows: int) -> dict:
                     name,
                     division,
                     (dt.date(2024, 12, 1) + dt.timedelta(days=day)).isoformat(),
-                    kinds[made % 5],
+                    kinds[day % 5],
                     1 + made % 30,
                 ]
             )
