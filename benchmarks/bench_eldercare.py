@@ -157,6 +157,8 @@ def pages(users) -> list[dict]:
         ("facility list", "/eldercare/facilities/"),
         ("facility list, search", "/eldercare/facilities/?q=养老设施1&kind=institution"),
         ("hazard list, overdue", "/eldercare/hazards/?overdue=on"),
+        ("resident list", "/eldercare/residents/"),
+        ("resident list, level 4", "/eldercare/residents/?level=4"),
         ("facility page", f"/eldercare/facilities/{institution.pk}/"),
         ("planning", "/eldercare/planning/"),
     ]

@@ -251,3 +251,9 @@ class ServiceRecordForm(BootstrapMixin, forms.Form):
     quantity = forms.IntegerField(label=_("quantity"), min_value=1, max_value=100000, initial=1)
     hours = forms.DecimalField(label=_("care hours"), required=False, min_value=0, max_value=9999, decimal_places=2)
     id_number = forms.CharField(label=_("ID number"), required=False, max_length=30)
+
+
+class RenovationForm(BootstrapMixin, forms.Form):
+    scope = forms.CharField(label=_("scope"), max_length=200)
+    budget = forms.DecimalField(label=_("budget (yuan)"), min_value=0, max_digits=12, decimal_places=2)
+    funding_source = forms.CharField(label=_("funding source"), max_length=100)

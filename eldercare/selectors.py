@@ -73,11 +73,12 @@ def facility_page(*, facility: Facility) -> dict:
     return {
         "timeline": list(facility.timeline.select_related("actor")[:200]),
         "residents": list(
-            Resident.objects.filter(facility=facility, status=ResidentStatus.ADMITTED).select_related("person")[:500]
+            Resident.objects.filter(facility=facility, status=ResidentStatus.ADMITTED).select_related("person")[:20]
         ),
         "hazards": list(Hazard.objects.filter(facility=facility).order_by("status", "due_on")[:200]),
         "ratings": list(RatingApplication.objects.filter(facility=facility)[:50]),
         "inspections": list(SafetyInspection.objects.filter(facility=facility)[:50]),
+        "renovations": list(facility.renovations.all()[:50]),
     }
 
 
@@ -172,6 +173,30 @@ def rating_get(*, user, pk: int) -> RatingApplication:
         return rating_list(user=user).prefetch_related("scores", "conditions").get(pk=pk)
     except RatingApplication.DoesNotExist:
         raise Http404 from None
+
+
+def resident_list(*, user, q: str = "", facility: str = "", level: str = "", status: str = "admitted") -> QuerySet:
+    """Residents of the user's area (an operator: of its facility), searchable by name or the last four digits of
+    the ID number, filtered by facility, ability level and status."""
+    from django.db.models.functions import Right
+
+    qs = _own(
+        scoped(Resident.objects.select_related("facility", "person"), user, "facility__division"), user, "facility_id"
+    )
+    if status:
+        qs = qs.filter(status=status)
+    if q:
+        if q.isdigit() and len(q) == 4:
+            qs = qs.annotate(last4=Right("person__id_number", 4)).filter(last4=q)
+        else:
+            qs = qs.filter(person__name__startswith=q)
+    if facility.isdigit():
+        qs = qs.filter(facility_id=int(facility))
+    if level == "none":
+        qs = qs.filter(ability_level__isnull=True)
+    elif level.isdigit():
+        qs = qs.filter(ability_level=int(level))
+    return qs.order_by("-admitted_on", "-id")
 
 
 def resident_get(*, user, pk: int) -> Resident:

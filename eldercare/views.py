@@ -112,6 +112,7 @@ def _facility_context(request, facility, **forms_given):
         "rating_form": forms_given.get("rating_form") or forms.RatingApplyForm(),
         "admit_form": forms_given.get("admit_form") or forms.AdmitForm(),
         "service_form": forms_given.get("service_form") or forms.ServiceRecordForm(),
+        "renovation_form": forms_given.get("renovation_form") or forms.RenovationForm(),
         "today": timezone.localdate(),
     }
 
@@ -205,6 +206,31 @@ def planning(request):
         "beds_per_100": [s.beds_per_100 or 0 for s in plan["streets"]],
     }
     return render(request, "eldercare/planning.html", {**plan, "chart": chart, "district": district})
+
+
+@access(roles=ALL_ROLES, write_roles=ELDERCARE_STAFF_ROLES, model=Facility)
+def renovation_create(request, pk: int):
+    def run(facility, form):
+        services.renovation_record(acting_user=request.user, facility_id=facility.pk, **form.cleaned_data)
+
+    return _facility_action(request, pk, forms.RenovationForm, "renovation_form", run, _("Renovation recorded."))
+
+
+@access(roles=ALL_ROLES, write_roles=ELDERCARE_STAFF_ROLES, model=Facility)
+def renovation_advance(request, pk: int):
+    facility = selectors.facility_get(user=request.user, pk=pk)
+    if request.method == "POST":
+        project = facility.renovations.filter(pk=request.POST.get("renovation")).first()
+        if project is None:
+            messages.error(request, _("Choose the renovation."))
+        else:
+            try:
+                services.renovation_advance(acting_user=request.user, renovation_id=project.pk)
+            except ValidationError as exc:
+                messages.error(request, " ".join(exc.messages))
+            else:
+                messages.success(request, _("Saved."))
+    return redirect("eldercare:facility_detail", pk=pk)
 
 
 @access(roles=READERS, write_roles=ELDERCARE_FACILITY_ROLES, model=Facility)
@@ -412,6 +438,20 @@ def rating_finalize(request, pk: int):
 
 
 # ---------------------------------------------------------------- residents
+
+
+@access(roles=READERS)
+def resident_list(request):
+    from eldercare.models import ResidentStatus
+
+    params = {k: request.GET.get(k, "") for k in ("q", "facility", "level")}
+    status = request.GET.get("status", ResidentStatus.ADMITTED)
+    page, query = _page(request, selectors.resident_list(user=request.user, status=status, **params))
+    return render(
+        request,
+        "eldercare/resident_list.html",
+        {"page": page, "query": query, "status": status, "statuses": ResidentStatus.choices, **params},
+    )
 
 
 def _resident_context(request, resident, **given):

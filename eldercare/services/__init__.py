@@ -22,7 +22,13 @@ from eldercare.services.residents import (
     service_record,
     services_after_death,
 )
-from eldercare.services.safety import hazard_rectify, hazard_reinspect, inspection_record
+from eldercare.services.safety import (
+    hazard_rectify,
+    hazard_reinspect,
+    inspection_record,
+    renovation_advance,
+    renovation_record,
+)
 from eldercare.services.subsidies import construction_subsidy_grant, subsidy_list_approve, subsidy_list_compute
 
 __all__ = [
@@ -46,6 +52,8 @@ __all__ = [
     "rating_record_objection",
     "rating_record_scores",
     "ratings_expire",
+    "renovation_advance",
+    "renovation_record",
     "resident_admit",
     "resident_leave",
     "residents_end_for_deaths",

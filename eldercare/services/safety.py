@@ -15,12 +15,14 @@ from eldercare.models import (
     FacilityEventKind,
     FacilityKind,
     FilingRule,
+    FireRenovation,
     Hazard,
     HazardSeverity,
     HazardStatus,
     InspectionKind,
     MajorHazardSituation,
     RectificationCase,
+    RenovationStatus,
     SafetyInspection,
 )
 from eldercare.services.common import ELDERCARE_FACILITY_ROLES, guard, locked_facility, rule, timeline
@@ -184,3 +186,47 @@ def hazard_reinspect(*, acting_user, hazard_id: int, passed: bool, on: dt.date |
     timeline(hazard.facility, FacilityEventKind.HAZARD, text % {"text": hazard.description}, acting_user)
     grade_suspension_update(hazard.facility)
     return hazard
+
+
+@transaction.atomic
+def renovation_record(*, acting_user, facility_id: int, scope: str, budget, funding_source: str) -> FireRenovation:
+    """消防设施改造: a renovation project of an institution (planned, then in progress, then accepted)."""
+    facility = locked_facility(facility_id)
+    guard(acting_user, facility)
+    if not scope.strip():
+        raise ValidationError({"scope": _("Describe what is renovated.")})
+    if budget is None or budget < 0:
+        raise ValidationError({"budget": _("Give the budget.")})
+    if not funding_source.strip():
+        raise ValidationError({"funding_source": _("Name the funding source.")})
+    project = FireRenovation.objects.create(
+        facility=facility, scope=scope.strip(), budget=budget, funding_source=funding_source.strip()
+    )
+    timeline(
+        facility,
+        FacilityEventKind.INSPECTION,
+        _("Fire-safety renovation planned: %(scope)s") % {"scope": project.scope},
+        acting_user,
+    )
+    return project
+
+
+@transaction.atomic
+def renovation_advance(*, acting_user, renovation_id: int, on: dt.date | None = None) -> FireRenovation:
+    """Planned → in progress → accepted (验收, with the date); an accepted project is final."""
+    project = FireRenovation.objects.select_for_update(of=("self",)).select_related("facility").get(pk=renovation_id)
+    guard(acting_user, project.facility)
+    following = {
+        RenovationStatus.PLANNED: RenovationStatus.IN_PROGRESS,
+        RenovationStatus.IN_PROGRESS: RenovationStatus.ACCEPTED,
+    }
+    if project.status not in following:
+        raise ValidationError(_("This renovation has been accepted."), code="state")
+    project.status = following[project.status]
+    if project.status == RenovationStatus.ACCEPTED:
+        project.accepted_on = on or timezone.localdate()
+    project.save(update_fields=["status", "accepted_on"])
+    timeline(
+        project.facility, FacilityEventKind.INSPECTION, f"{project.scope}：{project.get_status_display()}", acting_user
+    )
+    return project

@@ -339,3 +339,24 @@ def test_other_district_facility_is_refused(caseworker_other_district):
             inspected_on=ON,
             inspectors="x",
         )
+
+
+def test_fire_renovation_planned_started_accepted(district_admin):
+    facility = make_facility(COMMUNITY)
+    project = services.renovation_record(
+        acting_user=district_admin,
+        facility_id=facility.pk,
+        scope="自动喷淋系统改造",
+        budget=Decimal("380000"),
+        funding_source="市级福彩公益金",
+    )
+    assert project.status == "planned"
+    services.renovation_advance(acting_user=district_admin, renovation_id=project.pk)
+    accepted = services.renovation_advance(acting_user=district_admin, renovation_id=project.pk, on=ON)
+    assert (accepted.status, accepted.accepted_on) == ("accepted", ON)
+    with pytest.raises(ValidationError, match="已验收"):
+        services.renovation_advance(acting_user=district_admin, renovation_id=project.pk)
+    with pytest.raises(ValidationError, match="资金来源"):
+        services.renovation_record(
+            acting_user=district_admin, facility_id=facility.pk, scope="x", budget=Decimal(1), funding_source=" "
+        )

@@ -53,6 +53,8 @@ def _count(client, url, params=None) -> int:
         ("eldercare:hazard_list", {"overdue": "on"}),
         ("eldercare:rating_list", {}),
         ("eldercare:planning", {}),
+        ("eldercare:resident_list", {}),
+        ("eldercare:resident_list", {"q": "王", "level": ""}),
         ("eldercare:service_volumes", {"month": "2026-11", "level": "street"}),
         ("eldercare:service_volumes", {"month": "2026-11"}),
     ],
