@@ -208,7 +208,7 @@ class AdmitForm(BootstrapMixin, forms.Form):
 
 class AssessForm(BootstrapMixin, forms.Form):
     assessed_on = forms.DateField(label=_("assessed on"), widget=DATE, initial=timezone.localdate)
-    reason = forms.ChoiceField(label=_("reason"), choices=AssessmentReason.choices)
+    reason = forms.ChoiceField(label=_("reason for the assessment"), choices=AssessmentReason.choices)
     raise_reason = forms.ChoiceField(label=_("raised for"), choices=LevelRaise.choices, required=False)
 
     def __init__(self, *args, **kwargs):

@@ -60,7 +60,7 @@ class ServiceKind(models.TextChoices):
     BATHING = "bathing", _("Bathing")
     RECREATION = "recreation", _("Recreation")
     DAY_CARE = "day_care", _("Day care")
-    VISITS = "visits", _("Home visits")
+    VISITS = "visits", _("Visits to older people at home")
 
 
 @audited
@@ -130,7 +130,7 @@ class Facility(models.Model):
 
 
 class FacilityEventKind(models.TextChoices):
-    REGISTERED = "registered", _("Registered")
+    REGISTERED = "registered", _("Registration")
     FILED = "filed", _("Filed")
     ONSITE_CHECK = "onsite_check", _("On-site check")
     INSPECTION = "inspection", _("Safety inspection")

@@ -15,7 +15,7 @@ __all__ = ["RatingApplication", "RatingConditionResult", "RatingScore", "RatingS
 
 
 class RatingStatus(models.TextChoices):
-    APPLIED = "applied", _("Applied")
+    APPLIED = "applied", _("Applied for")
     INELIGIBLE = "ineligible", _("Not eligible")
     SCORING = "scoring", _("Eligible, being scored")
     SCORED = "scored", _("Scored")
@@ -47,7 +47,7 @@ class RatingApplication(models.Model):
     objections = models.TextField(_("objections"), blank=True)
     valid_from = models.DateField(_("valid from"), null=True, blank=True)
     valid_until = models.DateField(_("valid until"), null=True, blank=True)
-    decided_on = models.DateField(_("decided on"), null=True, blank=True)
+    decided_on = models.DateField(_("rating decided on"), null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("entered by"), null=True, on_delete=models.PROTECT, related_name="+"
     )

@@ -52,6 +52,8 @@ class Resident(models.Model):
         verbose_name = _("resident")
         verbose_name_plural = _("residents")
         ordering = ["-admitted_on", "-id"]
+        # the resident list's page: newest admissions first, read off the index instead of sorting every resident
+        indexes = [models.Index(fields=["status", "-admitted_on", "-id"], name="resident_list_order")]
         constraints = [
             models.UniqueConstraint(
                 fields=["person"], condition=Q(status="admitted"), name="resident_one_current_facility"
@@ -85,10 +87,10 @@ class AbilityAssessment(models.Model):
         Resident, verbose_name=_("resident"), on_delete=models.CASCADE, related_name="assessments"
     )
     assessed_on = models.DateField(_("assessed on"))
-    reason = models.CharField(_("reason"), max_length=14, choices=AssessmentReason.choices)
+    reason = models.CharField(_("reason for the assessment"), max_length=14, choices=AssessmentReason.choices)
     scores = models.JSONField(_("item scores"))
     subtotals = models.JSONField(_("dimension subtotals"))
-    total = models.PositiveSmallIntegerField(_("total"))
+    total = models.PositiveSmallIntegerField(_("total points"))
     base_level = models.PositiveSmallIntegerField(_("level from the total"))
     raise_reason = models.CharField(_("raised for"), max_length=20, choices=LevelRaise.choices, blank=True)
     level = models.PositiveSmallIntegerField(_("ability level"))

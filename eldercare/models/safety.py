@@ -62,9 +62,9 @@ class HazardSeverity(models.TextChoices):
 
 
 class HazardStatus(models.TextChoices):
-    OPEN = "open", _("Open")
+    OPEN = "open", _("Open, to be rectified")
     RECTIFIED = "rectified", _("Rectified, awaiting re-inspection")
-    CLOSED = "closed", _("Closed")
+    CLOSED = "closed", _("Closed after re-inspection")
 
 
 HazardStatus.UNRESOLVED = (HazardStatus.OPEN, HazardStatus.RECTIFIED)
@@ -90,7 +90,7 @@ class Hazard(models.Model):
     rectification_note = models.TextField(_("rectification"), blank=True)
     rectification_evidence = models.FileField(_("evidence (after)"), upload_to="eldercare/hazards/%Y/", blank=True)
     rectified_on = models.DateField(_("rectified on"), null=True, blank=True)
-    closed_on = models.DateField(_("closed on"), null=True, blank=True)
+    closed_on = models.DateField(_("closed off on"), null=True, blank=True)
     closed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("closed by"), null=True, blank=True, on_delete=models.PROTECT,
         related_name="+",
@@ -123,8 +123,8 @@ class RectificationCase(models.Model):
     escalated_to = models.ForeignKey(
         "people.Division", verbose_name=_("escalated to"), on_delete=models.PROTECT, related_name="+"
     )
-    opened_on = models.DateField(_("opened on"))
-    closed_on = models.DateField(_("closed on"), null=True, blank=True)
+    opened_on = models.DateField(_("case opened on"))
+    closed_on = models.DateField(_("closed off on"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("rectification case")
@@ -138,7 +138,7 @@ class RectificationCase(models.Model):
 class RenovationStatus(models.TextChoices):
     PLANNED = "planned", _("Planned")
     IN_PROGRESS = "in_progress", _("In progress")
-    ACCEPTED = "accepted", _("Accepted")
+    ACCEPTED = "accepted", _("Accepted on completion")
 
 
 @audited
@@ -150,7 +150,7 @@ class FireRenovation(models.Model):
     budget = models.DecimalField(_("budget (yuan)"), max_digits=12, decimal_places=2)
     funding_source = models.CharField(_("funding source"), max_length=100)
     status = models.CharField(_("status"), max_length=12, choices=RenovationStatus.choices, default="planned")
-    accepted_on = models.DateField(_("accepted on"), null=True, blank=True)
+    accepted_on = models.DateField(_("accepted on completion"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("fire-safety renovation")

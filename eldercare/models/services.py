@@ -52,7 +52,7 @@ class ServiceRecord(models.Model):
 
 class SubsidyListStatus(models.TextChoices):
     DRAFT = "draft", _("Computed, awaiting approval")
-    APPROVED = "approved", _("Approved")
+    APPROVED = "approved", _("Approved for payment")
 
 
 @audited
