@@ -257,3 +257,8 @@ class RenovationForm(BootstrapMixin, forms.Form):
     scope = forms.CharField(label=_("scope"), max_length=200)
     budget = forms.DecimalField(label=_("budget (yuan)"), min_value=0, max_digits=12, decimal_places=2)
     funding_source = forms.CharField(label=_("funding source"), max_length=100)
+
+
+class ConstructionSubsidyForm(BootstrapMixin, forms.Form):
+    approved_beds = forms.IntegerField(label=_("approved beds"), min_value=1, max_value=10000)
+    on = forms.DateField(label=_("approved on"), widget=DATE, initial=timezone.localdate)

@@ -15,6 +15,7 @@ urlpatterns = [
     path("facilities/<int:pk>/admit/", views.resident_admit, name="resident_admit"),
     path("facilities/<int:pk>/services/", views.service_create, name="service_create"),
     path("facilities/<int:pk>/renovations/", views.renovation_create, name="renovation_create"),
+    path("facilities/<int:pk>/construction-subsidy/", views.construction_subsidy_create, name="construction_subsidy"),
     path("facilities/<int:pk>/renovations/advance/", views.renovation_advance, name="renovation_advance"),
     path("services/", views.service_volumes, name="service_volumes"),
     path("planning/", views.planning, name="planning"),

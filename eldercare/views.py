@@ -23,7 +23,7 @@ from dalian_minzheng.accounts.policy import (
 )
 from dalian_minzheng.accounts.scope import may
 from dalian_minzheng.people.forms import attach_service_errors
-from dalian_minzheng.people.models import Division
+from dalian_minzheng.people.models import Division, DivisionLevel
 from eldercare import forms, selectors, services
 from eldercare.models import Facility, Hazard, RatingApplication, RatingStatus, Resident, SubsidyList
 
@@ -48,6 +48,7 @@ def index(request):
         {
             "counts": selectors.overview(user=request.user),
             "overdue_by_district": selectors.overdue_hazards_by_area(user=request.user),
+            "overdue_by_street": selectors.overdue_hazards_by_area(user=request.user, level=DivisionLevel.STREET),
             "not_inspected": selectors.institutions_not_inspected(user=request.user, year=today.year)[:20],
             "filing_overdue": selectors.filing_overdue(user=request.user)[:20],
             "expiring": selectors.grades_expiring(user=request.user)[:20],
@@ -113,6 +114,9 @@ def _facility_context(request, facility, **forms_given):
         "admit_form": forms_given.get("admit_form") or forms.AdmitForm(),
         "service_form": forms_given.get("service_form") or forms.ServiceRecordForm(),
         "renovation_form": forms_given.get("renovation_form") or forms.RenovationForm(),
+        "construction_form": forms_given.get("construction_form") or forms.ConstructionSubsidyForm(),
+        "can_decide": may(request.user, roles=ELDERCARE_DECISION_ROLES, division=facility.division_id),
+        "construction_subsidies": list(facility.construction_subsidies.all()),
         "today": timezone.localdate(),
     }
 
@@ -214,6 +218,16 @@ def renovation_create(request, pk: int):
         services.renovation_record(acting_user=request.user, facility_id=facility.pk, **form.cleaned_data)
 
     return _facility_action(request, pk, forms.RenovationForm, "renovation_form", run, _("Renovation recorded."))
+
+
+@access(roles=ALL_ROLES, write_roles=ELDERCARE_DECISION_ROLES, model=Facility)
+def construction_subsidy_create(request, pk: int):
+    def run(facility, form):
+        services.construction_subsidy_grant(acting_user=request.user, facility_id=facility.pk, **form.cleaned_data)
+
+    return _facility_action(
+        request, pk, forms.ConstructionSubsidyForm, "construction_form", run, _("Construction subsidy granted.")
+    )
 
 
 @access(roles=ALL_ROLES, write_roles=ELDERCARE_STAFF_ROLES, model=Facility)

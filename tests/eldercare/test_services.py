@@ -360,3 +360,21 @@ def test_fire_renovation_planned_started_accepted(district_admin):
         services.renovation_record(
             acting_user=district_admin, facility_id=facility.pk, scope="x", budget=Decimal(1), funding_source=" "
         )
+
+
+def test_construction_subsidy_once_per_facility_from_the_rate(district_admin, caseworker):
+    facility = make_facility(COMMUNITY, beds=80)
+    with pytest.raises(PermissionDenied):  # the bureau decides, not the caseworker
+        services.construction_subsidy_grant(acting_user=caseworker, facility_id=facility.pk, approved_beds=80, on=ON)
+    with pytest.raises(ValidationError, match="核定床位数"):
+        services.construction_subsidy_grant(
+            acting_user=district_admin, facility_id=facility.pk, approved_beds=81, on=ON
+        )
+    grant = services.construction_subsidy_grant(
+        acting_user=district_admin, facility_id=facility.pk, approved_beds=60, on=ON
+    )
+    assert grant.amount == 60 * reference.CONSTRUCTION_PER_BED
+    with pytest.raises(ValidationError, match="已发放"):
+        services.construction_subsidy_grant(
+            acting_user=district_admin, facility_id=facility.pk, approved_beds=10, on=ON
+        )
