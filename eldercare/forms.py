@@ -12,6 +12,7 @@ from eldercare.models import (
     AbilityItem,
     AssessmentReason,
     BuildStatus,
+    ChecklistItem,
     Facility,
     FacilityKind,
     GradeCondition,
@@ -81,6 +82,11 @@ class InspectionForm(BootstrapMixin, forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.checklist_items = list(
+            ChecklistItem.objects.in_force().filter(is_active=True).order_by("kind", "sort_order")
+        )
+        for item in self.checklist_items:
+            self.fields[f"check_{item.kind}_{item.code}"] = forms.BooleanField(label=item.text, required=False)
         situations = [("", "—")] + [
             (s.code, f"{s.code} {s.text}") for s in MajorHazardSituation.objects.in_force() if s.is_active
         ]
@@ -102,6 +108,22 @@ class InspectionForm(BootstrapMixin, forms.Form):
             if isinstance(field.widget, forms.CheckboxInput):
                 css = "form-check-input"
             field.widget.attrs.setdefault("class", css)
+
+    def checklist_groups(self):
+        """(inspection type label, [bound checkbox, …]) per type: the page shows the chosen type's list."""
+        labels = dict(InspectionKind.choices)
+        groups: dict[str, list] = {}
+        for item in self.checklist_items:
+            groups.setdefault(item.kind, []).append(self[f"check_{item.kind}_{item.code}"])
+        return [(kind, labels.get(kind, kind), fields) for kind, fields in groups.items()]
+
+    def checklist(self) -> dict[str, bool]:
+        kind = self.cleaned_data["kind"]
+        return {
+            item.code: bool(self.cleaned_data.get(f"check_{item.kind}_{item.code}"))
+            for item in self.checklist_items
+            if item.kind == kind
+        }
 
     def hazard_rows(self):
         return [

@@ -166,6 +166,7 @@ def inspection_create(request, pk: int):
             onsite=data["onsite"],
             notes=data["notes"],
             hazards=form.hazards(),
+            checklist=form.checklist(),
         )
 
     return _facility_action(request, pk, forms.InspectionForm, "inspection_form", run, _("Inspection recorded."))

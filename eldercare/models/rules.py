@@ -21,6 +21,7 @@ __all__ = [
     "GradeCondition",
     "GradeRule",
     "HazardCategory",
+    "ChecklistItem",
     "MajorHazardSituation",
     "OperatingSubsidyRate",
     "RatingArea",
@@ -207,3 +208,19 @@ class OperatingSubsidyRate(VersionedRule):
     class Meta(VersionedRule.Meta):
         verbose_name = _("operating subsidy rate")
         verbose_name_plural = _("operating subsidy rates")
+
+
+@audited
+class ChecklistItem(VersionedRule):
+    """One line of an inspection type's checklist (routine, fire, food, special campaign)."""
+
+    version_key = ("kind", "code")
+    kind = models.CharField(_("inspection type"), max_length=10)  # InspectionKind (safety.py imports rules.py)
+    code = models.SlugField(_("code"), max_length=30)
+    text = models.CharField(_("checklist item"), max_length=200)
+    sort_order = models.PositiveSmallIntegerField(_("order"), default=0)
+    is_active = models.BooleanField(_("in use"), default=True)
+
+    class Meta(VersionedRule.Meta):
+        verbose_name = _("inspection checklist item")
+        verbose_name_plural = _("inspection checklist items")

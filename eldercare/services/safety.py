@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from dalian_minzheng.core import workdays
 from eldercare.models import (
+    ChecklistItem,
     FacilityEventKind,
     FacilityKind,
     FilingRule,
@@ -95,6 +96,14 @@ def inspection_record(
         raise ValidationError({"inspected_on": _("The inspection date cannot be in the future.")})
     if not inspectors.strip():
         raise ValidationError({"inspectors": _("Name the inspectors.")})
+    items = {i.code: i for i in ChecklistItem.objects.filter(kind=kind).in_force(on=inspected_on) if i.is_active}
+    unknown = sorted(set(checklist or {}) - set(items))
+    if unknown:
+        raise ValidationError(
+            {"checklist": _("Not on this inspection type's checklist: %(items)s.") % {"items": "、".join(unknown)}}
+        )
+    # the checklist as recorded: every item of the type, passed or not (an item left unticked did not pass)
+    checklist = {items[code].text: bool((checklist or {}).get(code)) for code in items} if items else (checklist or {})
     inspection = SafetyInspection.objects.create(
         facility=facility,
         kind=kind,

@@ -21,3 +21,22 @@ document.addEventListener("click", function (event) {
     event.preventDefault();
   }
 });
+
+// An inspection form shows only the checklist of the chosen inspection type (fieldset.checklist[data-kind]).
+function showChecklist(form) {
+  var kind = form.elements.namedItem("kind");
+  if (!kind) return;
+  form.querySelectorAll("fieldset.checklist").forEach(function (set) {
+    set.hidden = set.dataset.kind !== kind.value;
+  });
+}
+document.addEventListener("change", function (event) {
+  if (event.target.name === "kind" && event.target.form && event.target.form.querySelector("fieldset.checklist")) {
+    showChecklist(event.target.form);
+  }
+});
+document.addEventListener("DOMContentLoaded", function () {
+  document.querySelectorAll("form").forEach(function (form) {
+    if (form.querySelector("fieldset.checklist")) showChecklist(form);
+  });
+});

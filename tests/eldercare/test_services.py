@@ -169,7 +169,7 @@ def test_hazard_deadline_counts_working_days_across_national_day(caseworker):
         kind="routine",
         inspected_on=dt.date(2025, 9, 30),
         inspectors="张三",
-        checklist={"通道畅通": False},
+        checklist={"exits": False},
         hazards=[
             {"description": "通道堆物", "severity": "general", "deadline_workdays": 1},
             {"description": "灭火器过期", "severity": "general", "deadline_workdays": 3},

@@ -146,6 +146,8 @@ def test_inspection_with_a_hazard_from_the_page(client, district_admin):
             "inspected_on": "2026-11-02",
             "inspectors": "张三、李四",
             "onsite": "on",
+            "check_routine_exits": "on",
+            "check_fire_alarm": "on",
             "hazard_1": "灭火器过期",
             "severity_1": "general",
             "days_1": "5",
@@ -154,6 +156,10 @@ def test_inspection_with_a_hazard_from_the_page(client, district_admin):
     assert response.status_code == 302
     hazard = Hazard.objects.get()
     assert hazard.due_on == dt.date(2026, 11, 9)
+    # the routine checklist as recorded: every item of the type, the ticked one passed; the fire item is not on it
+    checklist = hazard.inspection.checklist
+    assert checklist["安全出口和疏散通道畅通"] is True and checklist["24小时值班制度落实"] is False
+    assert len(checklist) == 4
     page = client.get(reverse("eldercare:facility_detail", args=[facility.pk])).content.decode()
     assert "灭火器过期" in page
 
