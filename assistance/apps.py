@@ -29,6 +29,11 @@ class AssistanceConfig(AppConfig):
         post_save.connect(forget_division_options, sender=Division, weak=False)
         post_delete.connect(forget_division_options, sender=Division, weak=False)
 
+        # A death recorded anywhere (funeral register, eldercare, an imported death list) stops the person's benefits.
+        from dalian_minzheng.people.services import register_death_handler
+
+        register_death_handler(services.cases_stop_for_deaths)
+
         # The raises sub-app's back pay belongs on every roster, including the ones the monthly task builds.
         try:
             from assistance.raises.services import back_pay_apply_to_roster

@@ -46,6 +46,7 @@ from assistance.services.common import (
     month_start,
     next_review_due,
 )
+from assistance.services.deaths import cases_stop_for_deaths, payments_after_death
 from assistance.services.decisions import application_approve, application_issue_refusal_notice, application_refuse
 from assistance.services.handoff import (
     application_set_check_status,
@@ -68,6 +69,8 @@ from assistance.services.standards import band_create, standard_create, workday_
 from dalian_minzheng.spreadsheets.cells import FORMULA_PREFIXES, neutralise  # the one rule, re-exported
 
 __all__ = [
+    "cases_stop_for_deaths",
+    "payments_after_death",
     "CASEWORK_ROLES",
     "DAYS_CHECK_START",
     "DAYS_DECISION",
