@@ -100,6 +100,7 @@ class InspectionForm(BootstrapMixin, forms.Form):
             self.fields[f"situation_{i}"] = forms.ChoiceField(
                 label=_("major hazard situation"), choices=situations, required=False
             )
+            self.fields[f"evidence_{i}"] = forms.FileField(label=_("evidence (before)"), required=False)
             self.fields[f"days_{i}"] = forms.IntegerField(
                 label=_("deadline (working days)"), required=False, min_value=1, max_value=120
             )
@@ -127,7 +128,13 @@ class InspectionForm(BootstrapMixin, forms.Form):
 
     def hazard_rows(self):
         return [
-            (self[f"hazard_{i}"], self[f"severity_{i}"], self[f"situation_{i}"], self[f"days_{i}"])
+            (
+                self[f"hazard_{i}"],
+                self[f"severity_{i}"],
+                self[f"situation_{i}"],
+                self[f"days_{i}"],
+                self[f"evidence_{i}"],
+            )
             for i in range(1, HAZARD_ROWS + 1)
         ]
 
@@ -139,6 +146,7 @@ class InspectionForm(BootstrapMixin, forms.Form):
                 "severity": data[f"severity_{i}"] or HazardSeverity.GENERAL,
                 "situation_code": data[f"situation_{i}"],
                 "deadline_workdays": data[f"days_{i}"],
+                "evidence": data.get(f"evidence_{i}"),
             }
             for i in range(1, HAZARD_ROWS + 1)
             if data.get(f"hazard_{i}")

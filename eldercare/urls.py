@@ -22,6 +22,7 @@ urlpatterns = [
     path("hazards/", views.hazard_list, name="hazard_list"),
     path("hazards/<int:pk>/rectify/", views.hazard_rectify, name="hazard_rectify"),
     path("hazards/<int:pk>/reinspect/", views.hazard_reinspect, name="hazard_reinspect"),
+    path("hazards/<int:pk>/evidence/<str:which>/", views.hazard_evidence, name="hazard_evidence"),
     path("ratings/", views.rating_list, name="rating_list"),
     path("ratings/<int:pk>/", views.rating_detail, name="rating_detail"),
     path("ratings/<int:pk>/scores/", views.rating_scores, name="rating_scores"),

@@ -349,6 +349,22 @@ def hazard_rectify(request, pk: int):
     return _hazard_action(request, pk, forms.RectifyForm, run)
 
 
+@access(roles=READERS, write_roles=frozenset(), model=Hazard)
+def hazard_evidence(request, pk: int, which: str):
+    """A hazard's evidence file (before: found at the inspection; after: the rectification), audited."""
+    from django.http import FileResponse, Http404
+
+    from dalian_minzheng.audit.models import AccessKind
+    from dalian_minzheng.audit.services import record_access
+
+    hazard = selectors.hazard_get(user=request.user, pk=pk)
+    file = {"before": hazard.evidence, "after": hazard.rectification_evidence}.get(which)
+    if not file:
+        raise Http404
+    record_access(user=request.user, kind=AccessKind.DOWNLOAD, obj=hazard, detail={"evidence": which}, request=request)
+    return FileResponse(file.open("rb"), as_attachment=True, filename=file.name.rsplit("/", 1)[-1])
+
+
 @access(roles=ALL_ROLES, write_roles=ELDERCARE_STAFF_ROLES, model=Hazard)
 def hazard_reinspect(request, pk: int):
     def run(hazard, data):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 
-from tests.factories_registry import scoped_factory
+from tests.factories_registry import sample_kwargs, scoped_factory
 
 _seq = itertools.count(1)
 
@@ -71,3 +71,12 @@ def make_subsidy_list(division_code: str):
     from eldercare.models import SubsidyList
 
     return SubsidyList.objects.get_or_create(district_id=division_code[:6], month=dt.date(2026, 10, 1))[0]
+
+
+@sample_kwargs("eldercare:hazard_evidence")
+def hazard_evidence_kwargs(division_code: str) -> dict:
+    from django.core.files.base import ContentFile
+
+    hazard = make_hazard(division_code)
+    hazard.evidence.save("before.jpg", ContentFile(b"\xff\xd8 photo"), save=True)
+    return {"pk": hazard.pk, "which": "before"}

@@ -210,3 +210,32 @@ def test_operator_records_a_service_and_volumes_add_up(client, make_user):
         {"kind": "meals", "served_on": "2026-11-04", "quantity": "0"},
     )
     assert bad.status_code == 400 and bad.context["service_form"]["quantity"].value() == "0"  # the input is kept
+
+
+def test_evidence_uploaded_at_the_inspection_is_downloaded_audited(client, district_admin, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from dalian_minzheng.audit.models import AccessEvent
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    facility = make_facility(COMMUNITIES[0])
+    client.force_login(district_admin)
+    photo = SimpleUploadedFile("通道.jpg", b"\xff\xd8 a photo", content_type="image/jpeg")
+    response = client.post(
+        reverse("eldercare:inspection_create", args=[facility.pk]),
+        {
+            "kind": "routine",
+            "inspected_on": "2026-11-02",
+            "inspectors": "张三",
+            "hazard_1": "通道堆物",
+            "severity_1": "general",
+            "days_1": "5",
+            "evidence_1": photo,
+        },
+    )
+    assert response.status_code == 302
+    hazard = Hazard.objects.get()
+    download = client.get(reverse("eldercare:hazard_evidence", args=[hazard.pk, "before"]))
+    assert download.status_code == 200 and b"".join(download.streaming_content) == b"\xff\xd8 a photo"
+    assert AccessEvent.objects.filter(kind="download", detail__evidence="before").count() == 1
+    assert client.get(reverse("eldercare:hazard_evidence", args=[hazard.pk, "after"])).status_code == 404
