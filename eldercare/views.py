@@ -127,22 +127,36 @@ def facility_detail(request, pk: int):
     return render(request, "eldercare/facility_detail.html", _facility_context(request, facility))
 
 
-def _facility_action(request, pk, form_class, form_name, run, success):
-    """POST on the facility page: validate, call the service, back to the page; errors re-render it (400)."""
-    facility = selectors.facility_get(user=request.user, pk=pk)
+def _page_action(request, record, *, page: str, template: str, context, form_class, form_name: str, run, success=None):
+    """The shape of every POST on a record's page: validate the form, call the service, back to the page (or where
+    `run` says); a refused form re-renders the page with the user's input and the Chinese reason (400)."""
     if request.method != "POST":
-        return redirect("eldercare:facility_detail", pk=pk)
+        return redirect(page, pk=record.pk)
     form = form_class(request.POST, request.FILES)
     if form.is_valid():
         try:
-            target = run(facility, form)
+            target = run(record, form)
         except ValidationError as exc:
             attach_service_errors(form, exc)
         else:
-            messages.success(request, success)
-            return redirect(target or reverse("eldercare:facility_detail", kwargs={"pk": pk}))
-    context = _facility_context(request, facility, **{form_name: form})
-    return render(request, "eldercare/facility_detail.html", context, status=400)
+            messages.success(request, success or _("Saved."))
+            return redirect(target or reverse(page, kwargs={"pk": record.pk}))
+    return render(request, template, context(request, record, **{form_name: form}), status=400)
+
+
+def _facility_action(request, pk, form_class, form_name, run, success):
+    facility = selectors.facility_get(user=request.user, pk=pk)
+    return _page_action(
+        request,
+        facility,
+        page="eldercare:facility_detail",
+        template="eldercare/facility_detail.html",
+        context=_facility_context,
+        form_class=form_class,
+        form_name=form_name,
+        run=run,
+        success=success,
+    )
 
 
 @access(roles=ALL_ROLES, write_roles=ELDERCARE_STAFF_ROLES, model=Facility)
@@ -407,19 +421,15 @@ def rating_detail(request, pk: int):
 
 def _rating_action(request, pk, form_class, form_name, run):
     application = selectors.rating_get(user=request.user, pk=pk)
-    if request.method != "POST":
-        return redirect("eldercare:rating_detail", pk=pk)
-    form = form_class(request.POST)
-    if form.is_valid():
-        try:
-            run(application, form)
-        except ValidationError as exc:
-            attach_service_errors(form, exc)
-        else:
-            messages.success(request, _("Saved."))
-            return redirect("eldercare:rating_detail", pk=pk)
-    return render(
-        request, "eldercare/rating_detail.html", _rating_context(request, application, **{form_name: form}), status=400
+    return _page_action(
+        request,
+        application,
+        page="eldercare:rating_detail",
+        template="eldercare/rating_detail.html",
+        context=_rating_context,
+        form_class=form_class,
+        form_name=form_name,
+        run=run,
     )
 
 
@@ -503,19 +513,15 @@ def resident_detail(request, pk: int):
 
 def _resident_action(request, pk, form_class, form_name, run):
     resident = selectors.resident_get(user=request.user, pk=pk)
-    if request.method != "POST":
-        return redirect("eldercare:resident_detail", pk=pk)
-    form = form_class(request.POST)
-    if form.is_valid():
-        try:
-            run(resident, form)
-        except ValidationError as exc:
-            attach_service_errors(form, exc)
-        else:
-            messages.success(request, _("Saved."))
-            return redirect("eldercare:resident_detail", pk=pk)
-    return render(
-        request, "eldercare/resident_detail.html", _resident_context(request, resident, **{form_name: form}), status=400
+    return _page_action(
+        request,
+        resident,
+        page="eldercare:resident_detail",
+        template="eldercare/resident_detail.html",
+        context=_resident_context,
+        form_class=form_class,
+        form_name=form_name,
+        run=run,
     )
 
 
