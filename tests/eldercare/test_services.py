@@ -323,9 +323,8 @@ def test_a_death_recorded_in_the_kernel_ends_the_residence_and_flags_later_servi
     assert list(services.services_after_death().values_list("served_on", flat=True)) == [dt.date(2026, 6, 3)]
     # idempotent: the same death again changes nothing
     people.person_record_death(acting_user=caseworker, person=resident.person, died_on=dt.date(2026, 5, 25))
-    assert people.deaths_hand_off(acting_user=caseworker, person_ids=[resident.person_id]) == {
-        "eldercare.services.residents.residents_end_for_deaths": 0
-    }
+    changed = people.deaths_hand_off(acting_user=caseworker, person_ids=[resident.person_id])
+    assert changed["eldercare.services.residents.residents_end_for_deaths"] == 0
     assert Facility.objects.get(pk=facility.pk).occupied_beds == 0
 
 
