@@ -14,7 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dalian_minzheng.accounts.policy import STAFF_WRITERS
+from dalian_minzheng.accounts.policy import OPERATOR_ROLES, STAFF_WRITERS
 from dalian_minzheng.accounts.scope import can_see_division, require
 from dalian_minzheng.people import idnumbers
 from dalian_minzheng.people.models import Division, Household, HouseholdMember, HukouType, Person, Relationship
@@ -22,8 +22,9 @@ from dalian_minzheng.people.models import Division, Household, HouseholdMember, 
 
 def _check_division(user, division: Division | str) -> Division:
     code = division.code if isinstance(division, Division) else division
-    # any writing role: which records a role may change is the callers' policy; here only the area counts
-    require(user, roles=STAFF_WRITERS, division=code, message=_("This division is outside your area."))
+    # any writing role, a facility's operator included (it registers its residents): which records a role may change
+    # is the callers' policy; here only the area counts
+    require(user, roles=STAFF_WRITERS | OPERATOR_ROLES, division=code, message=_("This division is outside your area."))
     if isinstance(division, Division):
         return division
     try:
@@ -385,6 +386,4 @@ def deaths_hand_off(*, acting_user, person_ids) -> dict[str, int]:
     )
     if not deaths:
         return {}
-    return {
-        f"{h.__module__}.{h.__name__}": h(acting_user=acting_user, deaths=deaths) for h in DEATH_HANDLERS
-    }
+    return {f"{h.__module__}.{h.__name__}": h(acting_user=acting_user, deaths=deaths) for h in DEATH_HANDLERS}

@@ -65,6 +65,30 @@ def test_operator_records_rectification_residents_only_for_its_facility(operator
         services.hazard_rectify(acting_user=operator, hazard_id=theirs.pk, note="x")
     with pytest.raises(PermissionDenied):  # the bureau re-inspects and closes, not the facility
         services.hazard_reinspect(acting_user=operator, hazard_id=mine.pk, passed=True)
+    # it admits, assesses and records the death of its own residents (the person through the kernel)
+    from eldercare import reference
+
+    number = "210202194003030012"
+    resident = services.resident_admit(
+        acting_user=operator,
+        facility_id=own.pk,
+        id_number=number,
+        name="赵大爷",
+        admitted_on=dt.date(2026, 11, 2),
+        risks={code: "low" for code, _name in reference.SAFETY_RISKS},
+    )
+    services.resident_leave(acting_user=operator, resident_id=resident.pk, on=dt.date(2026, 11, 20), status="died")
+    resident.refresh_from_db()
+    assert resident.status == "died" and resident.person.is_deceased
+    with pytest.raises(PermissionDenied):
+        services.resident_admit(
+            acting_user=operator,
+            facility_id=neighbour.pk,
+            id_number="210202194505050021",
+            name="钱奶奶",
+            admitted_on=dt.date(2026, 11, 2),
+            risks={code: "low" for code, _name in reference.SAFETY_RISKS},
+        )
     with pytest.raises(PermissionDenied):  # nor does it inspect itself
         services.inspection_record(
             acting_user=operator,
