@@ -7,7 +7,8 @@ import datetime as dt
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -90,9 +91,10 @@ def resident_admit(
         risk_measures={k: v for k, v in measures.items() if v},
         admitted_by=acting_user,
     )
-    Facility.objects.filter(pk=facility.pk).update(occupied_beds=F("occupied_beds") + 1)
-    if facility.first_resident_on is None:
-        Facility.objects.filter(pk=facility.pk).update(first_resident_on=admitted_on)
+    # the bed counted, and the first resident's day kept for the filing deadline (one statement)
+    Facility.objects.filter(pk=facility.pk).update(
+        occupied_beds=F("occupied_beds") + 1, first_resident_on=Coalesce("first_resident_on", Value(admitted_on))
+    )
     timeline(facility, FacilityEventKind.RESIDENT, _("Admitted %(name)s") % {"name": person.name}, acting_user)
     return resident
 
