@@ -79,7 +79,9 @@ def load(apps=None) -> int:
         return 0 if table is None else seed_defaults(table, rows, effective_from=START, **kwargs)
 
     n = seed("InspectionCalendar", [{}])
-    n += seed("InspectionGround", [{"code": c, "text": t, "sort_order": i} for i, (c, t) in enumerate(INSPECTION_GROUNDS)])
+    n += seed(
+        "InspectionGround", [{"code": c, "text": t, "sort_order": i} for i, (c, t) in enumerate(INSPECTION_GROUNDS)]
+    )
     n += seed(
         "ListingGround",
         [{"code": c, "list_kind": k, "text": t, "sort_order": i} for i, (c, k, t) in enumerate(LISTING_GROUNDS)],
@@ -98,7 +100,9 @@ def load(apps=None) -> int:
     n += seed(
         "EvaluationGradeRule", [{"grade": g, "minimum_total": m} for g, m in GRADE_MINIMUM.items()], note=WORKING_VALUE
     )
-    n += seed("ProblemCategory", [{"code": c, "name": t, "sort_order": i} for i, (c, t) in enumerate(PROBLEM_CATEGORIES)])
+    n += seed(
+        "ProblemCategory", [{"code": c, "name": t, "sort_order": i} for i, (c, t) in enumerate(PROBLEM_CATEGORIES)]
+    )
     n += seed("ProjectGradeRule", [{"grade": g, "minimum_score": m} for g, m in PROJECT_GRADES.items()])
     n += seed("PurchaseEligibility", [{}])
     return n

@@ -58,6 +58,10 @@ ELDERCARE_STAFF_ROLES = STAFF_WRITERS
 # ... and a facility's operator records its own residents, services and rectifications (eldercare guards the facility)
 ELDERCARE_FACILITY_ROLES = STAFF_WRITERS | OPERATOR_ROLES
 ELDERCARE_DECISION_ROLES = ADMINS
+# Social organisations: staff record registrations, submissions, cases and projects; conclusions, listings, grades,
+# penalties and contracts are the registration authority's decisions (district or city admin).
+SOCIAL_ORG_STAFF_ROLES = STAFF_WRITERS
+SOCIAL_ORG_DECISION_ROLES = ADMINS
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 

@@ -122,6 +122,19 @@ def rule_add_version(*, acting_user, model: type[VersionedRule], effective_from:
     return row
 
 
+def rule_in_force(model: type[VersionedRule], *, on: dt.date | None = None, **key) -> VersionedRule:
+    """The version of a rule in force, or a ValidationError saying the city admin has left none (never a silent 0)."""
+    from django.core.exceptions import ValidationError
+
+    found = model.current(on=on, **key)
+    if found is None:
+        raise ValidationError(
+            _("No rule “%(rule)s” is in force on that day; the city admin sets it on the rule tables page.")
+            % {"rule": model._meta.verbose_name}
+        )
+    return found
+
+
 def seed_defaults(model: type[VersionedRule], rows: Iterable[dict], *, effective_from: dt.date,
                   note: str = "DOMAIN.md default") -> int:
     """Insert the default versions that are not there yet (idempotent: a rule with any version is left alone)."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
 from dalian_minzheng.accounts.policy import (
@@ -12,6 +12,7 @@ from dalian_minzheng.accounts.policy import (
     OPERATOR_ROLES,
 )
 from dalian_minzheng.accounts.scope import require
+from dalian_minzheng.core.rules import rule_in_force as rule
 from eldercare.models import Facility, FacilityOperator, FacilityTimelineEntry
 
 __all__ = [
@@ -52,14 +53,3 @@ def locked_facility(facility_id: int) -> Facility:
 def timeline(facility: Facility, kind: str, text: str, actor=None) -> FacilityTimelineEntry:
     actor = actor if actor is not None and actor.is_authenticated else None
     return FacilityTimelineEntry.objects.create(facility=facility, kind=kind, text=text, actor=actor)
-
-
-def rule(model, *, on=None, **key):
-    """The version of a rule in force, or a clear error when the city admin has left none (never a silent 0)."""
-    found = model.current(on=on, **key)
-    if found is None:
-        raise ValidationError(
-            _("No rule “%(rule)s” is in force on that day; the city admin sets it on the rule tables page.")
-            % {"rule": model._meta.verbose_name}
-        )
-    return found

@@ -32,16 +32,10 @@ from eldercare.models import (
     RatingStatus,
     RatingTiming,
 )
+from dalian_minzheng.core.dates import add_years
 from eldercare.services.common import ELDERCARE_DECISION_ROLES, guard, locked_facility, rule, timeline
 
 GRADE_NAMES = {1: "一级", 2: "二级", 3: "三级", 4: "四级", 5: "五级"}
-
-
-def add_years(day: dt.date, years: int) -> dt.date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year + years, day=28)
 
 
 @dataclass

@@ -22,7 +22,12 @@ class EvaluationStatus(models.TextChoices):
     REFUSED = "refused", _("No grade")
 
 
-OPEN_EVALUATION = (EvaluationStatus.APPLIED, EvaluationStatus.SCORED, EvaluationStatus.COMMITTEE, EvaluationStatus.NOTICE)
+OPEN_EVALUATION = (
+    EvaluationStatus.APPLIED,
+    EvaluationStatus.SCORED,
+    EvaluationStatus.COMMITTEE,
+    EvaluationStatus.NOTICE,
+)
 
 
 @audited

@@ -171,7 +171,10 @@ class PurchaseEligibility(VersionedRule):
     """Who may be contracted for a purchased service."""
 
     minimum_grade = models.PositiveSmallIntegerField(
-        _("minimum evaluation grade (none: any)"), null=True, blank=True, default=3,
+        _("minimum evaluation grade (none: any)"),
+        null=True,
+        blank=True,
+        default=3,
         choices=EVALUATION_GRADES,
     )
     refuse_credit_listed = models.BooleanField(_("refuse organisations on a credit list"), default=True)
