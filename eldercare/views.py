@@ -6,7 +6,6 @@ import datetime as dt
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -22,21 +21,14 @@ from dalian_minzheng.accounts.policy import (
     access,
 )
 from dalian_minzheng.accounts.scope import may
+from dalian_minzheng.core.pages import page_action, paginate
 from dalian_minzheng.people.forms import attach_service_errors
 from dalian_minzheng.people.models import Division, DivisionLevel
 from eldercare import forms, selectors, services
 from eldercare.models import Facility, Hazard, RatingApplication, RatingStatus, Resident, SubsidyList
 
-PAGE_SIZE = 50
 # The pages a facility operator reaches (its own facility only: the selectors and services see to it).
 READERS = ALL_ROLES | OPERATOR_ROLES
-
-
-def _page(request, queryset):
-    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    return page, query.urlencode()
 
 
 @access(roles=READERS)
@@ -62,7 +54,7 @@ def facility_list(request):
     form = forms.FacilityFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
     qs = selectors.facility_list(user=request.user, **{k: v or "" for k, v in filters.items()})
-    page, query = _page(request, qs)
+    page, query = paginate(request, qs)
     return render(
         request,
         "eldercare/facility_list.html",
@@ -127,26 +119,9 @@ def facility_detail(request, pk: int):
     return render(request, "eldercare/facility_detail.html", _facility_context(request, facility))
 
 
-def _page_action(request, record, *, page: str, template: str, context, form_class, form_name: str, run, success=None):
-    """The shape of every POST on a record's page: validate the form, call the service, back to the page (or where
-    `run` says); a refused form re-renders the page with the user's input and the Chinese reason (400)."""
-    if request.method != "POST":
-        return redirect(page, pk=record.pk)
-    form = form_class(request.POST, request.FILES)
-    if form.is_valid():
-        try:
-            target = run(record, form)
-        except ValidationError as exc:
-            attach_service_errors(form, exc)
-        else:
-            messages.success(request, success or _("Saved."))
-            return redirect(target or reverse(page, kwargs={"pk": record.pk}))
-    return render(request, template, context(request, record, **{form_name: form}), status=400)
-
-
 def _facility_action(request, pk, form_class, form_name, run, success):
     facility = selectors.facility_get(user=request.user, pk=pk)
-    return _page_action(
+    return page_action(
         request,
         facility,
         page="eldercare:facility_detail",
@@ -317,7 +292,7 @@ def hazard_list(request):
         overdue=overdue,
         division=request.GET.get("division", ""),
     )
-    page, query = _page(request, qs)
+    page, query = paginate(request, qs)
     return render(
         request,
         "eldercare/hazard_list.html",
@@ -392,7 +367,7 @@ def hazard_reinspect(request, pk: int):
 
 @access(roles=READERS)
 def rating_list(request):
-    page, query = _page(request, selectors.rating_list(user=request.user, status=request.GET.get("status", "")))
+    page, query = paginate(request, selectors.rating_list(user=request.user, status=request.GET.get("status", "")))
     return render(
         request,
         "eldercare/rating_list.html",
@@ -421,7 +396,7 @@ def rating_detail(request, pk: int):
 
 def _rating_action(request, pk, form_class, form_name, run):
     application = selectors.rating_get(user=request.user, pk=pk)
-    return _page_action(
+    return page_action(
         request,
         application,
         page="eldercare:rating_detail",
@@ -487,7 +462,7 @@ def resident_list(request):
 
     params = {k: request.GET.get(k, "") for k in ("q", "facility", "level")}
     status = request.GET.get("status", ResidentStatus.ADMITTED)
-    page, query = _page(request, selectors.resident_list(user=request.user, status=status, **params))
+    page, query = paginate(request, selectors.resident_list(user=request.user, status=status, **params))
     return render(
         request,
         "eldercare/resident_list.html",
@@ -513,7 +488,7 @@ def resident_detail(request, pk: int):
 
 def _resident_action(request, pk, form_class, form_name, run):
     resident = selectors.resident_get(user=request.user, pk=pk)
-    return _page_action(
+    return page_action(
         request,
         resident,
         page="eldercare:resident_detail",
@@ -578,7 +553,7 @@ def subsidy_list_index(request):
         else:
             messages.success(request, _("Subsidy list computed."))
             return redirect("eldercare:subsidy_list_detail", pk=subsidy_list.pk)
-    page, query = _page(request, selectors.subsidy_lists(user=request.user))
+    page, query = paginate(request, selectors.subsidy_lists(user=request.user))
     return render(
         request,
         "eldercare/subsidy_lists.html",
