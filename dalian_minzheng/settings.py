@@ -288,6 +288,8 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute=0, hour=2, day_of_month=1),
     },
     "eldercare: expire star grades": {"task": "eldercare.expire_grades", "schedule": crontab(minute=10, hour=1)},
+    # social organisations: credit-list escalation and evaluation grade expiry fall due with the date
+    "social_orgs: nightly rules": {"task": "social_orgs.nightly_rules", "schedule": crontab(minute=20, hour=1)},
 }
 
 # ---------------------------------------------------------------- auth
