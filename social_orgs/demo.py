@@ -42,6 +42,10 @@ def load() -> str:
     serial = 0
     for d_index, district in enumerate(districts):
         short = district.name.replace("区", "").replace("市", "").replace("县", "")
+        # registered where they are based: the communities of the district (the demo caseworker's street first)
+        places = list(
+            Division.objects.filter(level=DivisionLevel.COMMUNITY, code__startswith=district.code).order_by("code")[:3]
+        ) or [district]
         for org_type, names in NAMES.items():
             for n_index, pattern in enumerate(names):
                 serial += 1
@@ -49,7 +53,7 @@ def load() -> str:
                 registered = dt.date(2014 + (serial % 9), 1 + serial % 12, 1 + serial % 27)
                 orgs.append(
                     services.organisation_register(
-                        acting_user=admin, division=district.code, credit_code=make_code(TYPE_DIGIT[org_type],
+                        acting_user=admin, division=places[serial % len(places)].code, credit_code=make_code(TYPE_DIGIT[org_type],
                         district.code[:6], body), org_type=org_type, name=pattern.format(d=short),
                         registration_authority=f"{district.name}民政局" if n_index else "大连市民政局",
                         registered_on=registered, legal_representative_id_number=_rep_id(serial),
