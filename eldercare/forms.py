@@ -7,7 +7,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from dalian_minzheng.people.forms import BootstrapMixin, division_field
+from dalian_minzheng.people.forms import BootstrapMixin, DateInput, division_field
 from eldercare.models import (
     AbilityItem,
     AssessmentReason,
@@ -28,7 +28,7 @@ from eldercare.models import (
 from eldercare.models.rules import GRADES
 from eldercare.services.facilities import EDITABLE
 
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = DateInput()
 HAZARD_ROWS = 3
 
 

@@ -53,7 +53,8 @@ def load() -> str:
                 registered = dt.date(2014 + (serial % 9), 1 + serial % 12, 1 + serial % 27)
                 orgs.append(
                     services.organisation_register(
-                        acting_user=admin, division=places[serial % len(places)].code, credit_code=make_code(TYPE_DIGIT[org_type],
+                        acting_user=admin, division=places[serial % len(places)].code,
+                        credit_code=make_code(TYPE_DIGIT[org_type],
                         district.code[:6], body), org_type=org_type, name=pattern.format(d=short),
                         registration_authority=f"{district.name}民政局" if n_index else "大连市民政局",
                         registered_on=registered, legal_representative_id_number=_rep_id(serial),

@@ -7,7 +7,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from dalian_minzheng.people.forms import BootstrapMixin, division_field
+from dalian_minzheng.people.forms import BootstrapMixin, DateInput, division_field
 from social_orgs.models import (
     EVALUATION_GRADES,
     CaseSource,
@@ -28,7 +28,7 @@ from social_orgs.models import (
     ProjectStatus,
 )
 
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = DateInput()
 ALL = [("", _("All"))]
 
 

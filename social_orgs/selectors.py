@@ -326,8 +326,8 @@ def campaign(*, user, year: int) -> Campaign:
         **{d: Count("id", filter=Q(decisions__contains=[d])) for d in Decision.values}
     )  # fmt: skip
     rect = served.filter(rectification_ordered=True).aggregate(
-        ordered=Count("id"), rectified=Count("id", filter=Q(rectified=True)),
-        not_rectified=Count("id", filter=Q(rectified=False)),
+        n_ordered=Count("id"), n_rectified=Count("id", filter=Q(rectified=True)),
+        n_not_rectified=Count("id", filter=Q(rectified=False)),
     )  # fmt: skip
     orgs = scoped(Organisation.objects.filter(status_since__year=year), user)
     status_counts = orgs.aggregate(
@@ -340,9 +340,9 @@ def campaign(*, user, year: int) -> Campaign:
         by_decision=[(label, decision_counts[value]) for value, label in Decision.choices],
         deregistered=status_counts["deregistered"],
         revoked=status_counts["revoked"],
-        ordered=rect["ordered"],
-        rectified=rect["rectified"],
-        not_rectified=rect["not_rectified"],
+        ordered=rect["n_ordered"],
+        rectified=rect["n_rectified"],
+        not_rectified=rect["n_not_rectified"],
     )
 
 

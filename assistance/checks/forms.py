@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from assistance.checks.models import DataItem, Department, FindingActionKind
+from dalian_minzheng.people.forms import DateInput
 from dalian_minzheng.spreadsheets import limits
 
 MAX_SCAN_BYTES = 10 * 1024 * 1024
@@ -12,7 +13,7 @@ SCAN_TYPES = (".pdf", ".jpg", ".jpeg", ".png")
 
 class AuthorisationForm(forms.Form):
     person = forms.TypedChoiceField(label=_("Member"), coerce=int)
-    signed_on = forms.DateField(label=_("Signed on"), widget=forms.DateInput(attrs={"type": "date"}))
+    signed_on = forms.DateField(label=_("Signed on"), widget=DateInput())
     scan = forms.FileField(label=_("Scan of the signed authorisation (PDF or image)"))
 
     def __init__(self, *args, members=(), **kwargs):
@@ -73,7 +74,7 @@ class DataItemForm(forms.ModelForm):
 class DeliveryUploadForm(forms.Form):
     department = forms.ModelChoiceField(label=_("Department"), queryset=Department.objects.filter(is_active=True))
     delivery_ref = forms.CharField(label=_("Delivery id"), max_length=64)
-    as_of = forms.DateField(label=_("Data as of"), widget=forms.DateInput(attrs={"type": "date"}))
+    as_of = forms.DateField(label=_("Data as of"), widget=DateInput())
     file = forms.FileField(label=_("File (.csv or .xlsx)"))
 
     def clean_file(self):
@@ -92,4 +93,4 @@ class TokenForm(forms.Form):
 
 
 class ReportFilterForm(forms.Form):
-    since = forms.DateField(label=_("Data as of, from"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    since = forms.DateField(label=_("Data as of, from"), required=False, widget=DateInput())

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from assistance.petitions.models import Channel, Petition, PetitionStatus
 from assistance.petitions.selectors import overdue_q
 from dalian_minzheng.accounts.scope import scope_prefix
+from dalian_minzheng.people.forms import DateInput
 from dalian_minzheng.people.models import Division, DivisionLevel
 
 
@@ -23,13 +24,13 @@ class PetitionFilter(django_filters.FilterSet):
         label=_("Received from"),
         field_name="received_on",
         lookup_expr="gte",
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput(),
     )
     received_to = django_filters.DateFilter(
         label=_("Received until"),
         field_name="received_on",
         lookup_expr="lte",
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput(),
     )
     overdue = django_filters.BooleanFilter(label=_("Overdue only"), method="only_overdue", widget=forms.CheckboxInput)
     mine = django_filters.BooleanFilter(label=_("Assigned to me"), method="only_mine", widget=forms.CheckboxInput)

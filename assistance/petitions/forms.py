@@ -9,6 +9,7 @@ from assistance.petitions.models import Channel, Satisfaction
 from assistance.petitions.services import DEFAULT_DUE_WORKING_DAYS, MAX_DUE_WORKING_DAYS
 from dalian_minzheng.accounts.scope import scope_prefix, scoped
 from dalian_minzheng.people import idnumbers
+from dalian_minzheng.people.forms import DateInput
 from dalian_minzheng.people.models import Division, DivisionLevel, Person
 
 
@@ -34,7 +35,7 @@ class PetitionRegisterForm(BootstrapMixin, forms.Form):
     petitioner_name = forms.CharField(label=_("Petitioner"), max_length=50, required=False)
     petitioner_phone = forms.CharField(label=_("Phone"), max_length=20, required=False)
     channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices)
-    received_on = forms.DateField(label=_("Received on"), widget=forms.DateInput(attrs={"type": "date"}))
+    received_on = forms.DateField(label=_("Received on"), widget=DateInput())
     subject = forms.CharField(label=_("Subject"), max_length=120)
     content = forms.CharField(label=_("Content"), widget=forms.Textarea(attrs={"rows": 5}))
     case_id = forms.IntegerField(label=_("Case number"), required=False, min_value=1)
@@ -103,7 +104,7 @@ class AssignForm(BootstrapMixin, forms.Form):
 
 class ResolveForm(BootstrapMixin, forms.Form):
     resolution = forms.CharField(label=_("Resolution"), widget=forms.Textarea(attrs={"rows": 4}))
-    resolved_on = forms.DateField(label=_("Resolved on"), widget=forms.DateInput(attrs={"type": "date"}))
+    resolved_on = forms.DateField(label=_("Resolved on"), widget=DateInput())
     satisfaction = forms.ChoiceField(label=_("Satisfaction"), choices=Satisfaction.choices)
 
     def __init__(self, *args, **kwargs):

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from assistance.models import Programme
 from assistance.raises.models import Component, RaiseMethod, Rounding, UnknownIncomeRule
+from dalian_minzheng.people.forms import DateInput
 from dalian_minzheng.people.models import Division, DivisionLevel
 
 
@@ -41,7 +42,7 @@ class RaiseForm(forms.Form):
     rounding = forms.ChoiceField(label=_("Rounding"), choices=Rounding.choices, initial=Rounding.UP_YUAN)
     effective_from = forms.DateField(
         label=_("Effective from"),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput(),
         help_text=_("The first day of a month."),
     )
     unknown_income_rule = forms.ChoiceField(

@@ -6,13 +6,14 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from dalian_minzheng.audit import selectors
+from dalian_minzheng.people.forms import DateInput
 
 
 class EventSearchForm(forms.Form):
     person = forms.CharField(label=_("Person (full ID number or name)"), required=False, max_length=50)
     user = forms.CharField(label=_("User name"), required=False, max_length=150)
-    date_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = forms.DateField(label=_("From"), required=False, widget=DateInput())
+    date_to = forms.DateField(label=_("To"), required=False, widget=DateInput())
     table = forms.ChoiceField(label=_("Table"), required=False)
 
     def __init__(self, *args, **kwargs):

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _lazy
 
 from dalian_minzheng.accounts.policy import ALL_ROLES, CITY, access
 from dalian_minzheng.core import rules
+from dalian_minzheng.people.forms import DateInput
 
 HISTORY_PAGE_SIZE = 50
 
@@ -25,7 +26,7 @@ class _VersionForm(forms.ModelForm):
     """The table's own value fields (from `modelform_factory`), then the date it takes effect and a note."""
 
     effective_from = forms.DateField(
-        label=_lazy("effective from"), widget=forms.DateInput(attrs={"type": "date"}), initial=timezone.localdate
+        label=_lazy("effective from"), widget=DateInput(), initial=timezone.localdate
     )
     note = forms.CharField(label=_lazy("note"), max_length=200, required=False)
 

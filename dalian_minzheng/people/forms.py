@@ -21,6 +21,16 @@ def attach_service_errors(form: forms.Form, exc: ValidationError) -> None:
         form.add_error(None, exc)
 
 
+class DateInput(forms.DateInput):
+    """A browser date picker: its value must be ISO (YYYY-MM-DD) whatever the language's date format (zh-hans
+    renders 2026/12/03, which a date input drops, and a required date would then block the form)."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
 class BootstrapMixin:
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -91,7 +101,7 @@ class AddMemberForm(BootstrapMixin, forms.Form):
     relationship = forms.ChoiceField(
         label=_("Relationship to head"), choices=[c for c in Relationship.choices if c[0] != Relationship.HEAD]
     )
-    joined_on = forms.DateField(label=_("Joined on"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    joined_on = forms.DateField(label=_("Joined on"), required=False, widget=DateInput())
     move = forms.BooleanField(
         label=_("If the person belongs to another household, move them here (the old membership is kept)"),
         required=False,
@@ -106,7 +116,7 @@ class AddMemberForm(BootstrapMixin, forms.Form):
 
 
 class LeaveForm(BootstrapMixin, forms.Form):
-    left_on = forms.DateField(label=_("Left on"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    left_on = forms.DateField(label=_("Left on"), required=False, widget=DateInput())
 
 
 def _person_in_scope(user, raw: str) -> Person:

@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from dalian_minzheng.core.dates import add_years
 from eldercare.models import (
     Facility,
     FacilityEventKind,
@@ -32,7 +33,6 @@ from eldercare.models import (
     RatingStatus,
     RatingTiming,
 )
-from dalian_minzheng.core.dates import add_years
 from eldercare.services.common import ELDERCARE_DECISION_ROLES, guard, locked_facility, rule, timeline
 
 GRADE_NAMES = {1: "一级", 2: "二级", 3: "三级", 4: "四级", 5: "五级"}

@@ -89,7 +89,7 @@ def make_case(division_code: str, **extra):
     organisation = extra.pop("organisation", None) or make_organisation(division_code)
     return EnforcementCase.objects.create(
         organisation=organisation, division_id=organisation.division_id, source="complaint",
-        category="illegal_fees", facts="违规收费", filed_on=dt.date(2026, 10, 9), **extra,
+        category="illegal_fees", facts="违规收费", filed_on=extra.pop("filed_on", dt.date(2026, 10, 9)), **extra,
     )  # fmt: skip
 
 

@@ -36,5 +36,6 @@ def test_wrong_type_digit_and_area():
 def test_published_example_check_characters():
     # GB 32100-2015's own example code 91350100M000100Y43
     from social_orgs.credit_code import check_char, org_check_char
+
     assert org_check_char("M000100Y") == "4"
     assert check_char("91350100M000100Y4") == "3"

@@ -68,7 +68,9 @@ def test_who_files_six_months_at_31_december(district_admin):
     july = make_organisation(PLACE, registered_on=dt.date(2025, 7, 1))
     assert services.must_file(june, year) and not services.must_file(july, year)
     with pytest.raises(ValidationError, match="不参加"):
-        services.inspection_submit(acting_user=district_admin, org_id=july.pk, year=2025, submitted_on=dt.date(2026, 3, 1))
+        services.inspection_submit(
+            acting_user=district_admin, org_id=july.pk, year=2025, submitted_on=dt.date(2026, 3, 1)
+        )
     on_time = services.inspection_submit(
         acting_user=district_admin, org_id=june.pk, year=2025, submitted_on=dt.date(2026, 5, 31)
     )
@@ -80,7 +82,9 @@ def test_missing_and_late_filers_are_proposed_set_based_once(district_admin):
     filed, late, missing = (make_organisation(PLACE) for _ in range(3))
     young = make_organisation(PLACE, registered_on=dt.date(2025, 9, 1))
     gone = make_organisation(PLACE, status="deregistered")
-    services.inspection_submit(acting_user=district_admin, org_id=filed.pk, year=2025, submitted_on=dt.date(2026, 5, 30))
+    services.inspection_submit(
+        acting_user=district_admin, org_id=filed.pk, year=2025, submitted_on=dt.date(2026, 5, 30)
+    )
     inspection = services.inspection_submit(
         acting_user=district_admin, org_id=late.pk, year=2025, submitted_on=dt.date(2026, 6, 1)
     )
@@ -198,7 +202,9 @@ def test_evaluation_grade_from_the_table_committee_notice_and_five_years(distric
     assert notice.notice_until == dt.date(2026, 7, 14)  # 7 working days, Monday to the next Tuesday
     with pytest.raises(ValidationError, match="公示"):
         services.evaluation_finalize(acting_user=district_admin, application_id=application.pk, on=dt.date(2026, 7, 14))
-    done = services.evaluation_finalize(acting_user=district_admin, application_id=application.pk, on=dt.date(2026, 7, 15))
+    done = services.evaluation_finalize(
+        acting_user=district_admin, application_id=application.pk, on=dt.date(2026, 7, 15)
+    )
     assert done.status == EvaluationStatus.GRADED and done.valid_until == dt.date(2031, 7, 14)
     org.refresh_from_db()
     assert org.evaluation_grade == 4
@@ -309,9 +315,10 @@ def test_purchased_services_eligibility_payments_and_grade(district_admin):
         services.project_contract(acting_user=district_admin, project_id=refused.pk, contracted_on=dt.date(2026, 3, 2),
                                   contract_number="购-1")  # fmt: skip
     project = through_notice(rated)
-    assert project.notice_until == dt.date(2026, 2, 26)  # 7 working days around the Spring Festival of 2026
+    # 7 working days from Monday 9 February 2026: five, the make-up Saturday 14th, then the 24th (Spring Festival)
+    assert project.notice_until == dt.date(2026, 2, 24)
     with pytest.raises(ValidationError, match="公示"):
-        services.project_contract(acting_user=district_admin, project_id=project.pk, contracted_on=dt.date(2026, 2, 26),
+        services.project_contract(acting_user=district_admin, project_id=project.pk, contracted_on=dt.date(2026, 2, 24),
                                   contract_number="购-2")  # fmt: skip
     services.project_contract(acting_user=district_admin, project_id=project.pk, contracted_on=dt.date(2026, 3, 2),
                               contract_number="购-2")  # fmt: skip
@@ -336,7 +343,9 @@ def test_deregistration_in_order_and_within_15_days(district_admin):
     for step, day in (("consent", 1), ("liquidation", 2), ("liquidated", 10)):
         services.deregistration_advance(acting_user=district_admin, org_id=org.pk, step=step, on=dt.date(2026, 5, day))
     with pytest.raises(ValidationError, match="15"):
-        services.deregistration_advance(acting_user=district_admin, org_id=org.pk, step="applied", on=dt.date(2026, 5, 26))
+        services.deregistration_advance(
+            acting_user=district_admin, org_id=org.pk, step="applied", on=dt.date(2026, 5, 26)
+        )
     for step, day in (("applied", 25), ("returned", 28), ("notice", 30)):
         services.deregistration_advance(acting_user=district_admin, org_id=org.pk, step=step, on=dt.date(2026, 5, day))
     org.refresh_from_db()
