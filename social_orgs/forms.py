@@ -221,7 +221,7 @@ class CaseOpenForm(BootstrapMixin, forms.Form):
     source = forms.ChoiceField(label=_("source"), choices=CaseSource.choices)
     category = forms.ChoiceField(label=_("problem category"), choices=[])
     facts = forms.CharField(label=_("facts"), widget=forms.Textarea(attrs={"rows": 3}))
-    filed_on = forms.DateField(label=_("filed on"), widget=DATE, initial=_today)
+    filed_on = forms.DateField(label=_("case filed on"), widget=DATE, initial=_today)
     case_number = forms.CharField(label=_("case number"), max_length=40, required=False)
 
     def __init__(self, *args, user=None, group=False, **kwargs):
@@ -298,7 +298,7 @@ class ProjectForm(BootstrapMixin, forms.Form):
 
 class ProjectStepForm(BootstrapMixin, forms.Form):
     ACTIONS = [
-        ("review", _("Review")),
+        ("review", _("Project review")),
         ("notice", _("Public notice")),
         ("contract", _("Contract")),
         ("pay", _("Payment")),
@@ -315,7 +315,7 @@ class ProjectStepForm(BootstrapMixin, forms.Form):
     )  # fmt: skip
     contract_number = forms.CharField(label=_("contract number"), max_length=40, required=False)
     amount = forms.DecimalField(label=_("amount (yuan)"), required=False, min_value=0, max_digits=12, decimal_places=2)
-    findings = forms.CharField(label=_("findings"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    findings = forms.CharField(label=_("review findings"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class ProjectFilterForm(BootstrapMixin, forms.Form):

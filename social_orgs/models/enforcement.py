@@ -63,7 +63,7 @@ class EnforcementCase(models.Model):
     category = models.SlugField(_("problem category"), max_length=30)
     facts = models.TextField(_("facts"))
     step = models.CharField(_("step"), max_length=14, choices=CaseStep.choices, default=CaseStep.FILED)
-    filed_on = models.DateField(_("filed on"))
+    filed_on = models.DateField(_("case filed on"))
     investigated_on = models.DateField(_("investigation started on"), null=True, blank=True)
     notified_on = models.DateField(_("parties notified on"), null=True, blank=True)
     hearing_requested = models.BooleanField(_("hearing requested"), default=False)
@@ -78,10 +78,10 @@ class EnforcementCase(models.Model):
         _("illegal gains confiscated (yuan)"), max_digits=12, decimal_places=2, null=True, blank=True
     )
     suspension_until = models.DateField(_("activities suspended until"), null=True, blank=True)
-    decided_on = models.DateField(_("decided on"), null=True, blank=True)
+    decided_on = models.DateField(_("decision made on"), null=True, blank=True)
     served_on = models.DateField(_("served on"), null=True, blank=True)
     executed_on = models.DateField(_("executed on"), null=True, blank=True)
-    closed_on = models.DateField(_("closed on"), null=True, blank=True)
+    closed_on = models.DateField(_("case closed on"), null=True, blank=True)
     rectification_ordered = models.BooleanField(_("rectification ordered"), default=False)
     rectification_due = models.DateField(_("rectify by"), null=True, blank=True)
     rectification_verified_on = models.DateField(_("rectification verified on"), null=True, blank=True)
@@ -121,7 +121,9 @@ class EnforcementCase(models.Model):
 class EnforcementStepEntry(models.Model):
     """Each step of a case with its date and the document it produced (append-only)."""
 
-    case = models.ForeignKey(EnforcementCase, verbose_name=_("case"), on_delete=models.CASCADE, related_name="steps")
+    case = models.ForeignKey(
+        EnforcementCase, verbose_name=_("enforcement case"), on_delete=models.CASCADE, related_name="steps"
+    )
     step = models.CharField(_("step"), max_length=14, choices=CaseStep.choices)
     on = models.DateField(_("date"))
     document = models.CharField(_("document number"), max_length=60, blank=True)

@@ -14,7 +14,7 @@ __all__ = ["EvaluationApplication", "EvaluationStatus"]
 
 
 class EvaluationStatus(models.TextChoices):
-    APPLIED = "applied", _("Applied")
+    APPLIED = "applied", _("Application received")
     SCORED = "scored", _("Scored")
     COMMITTEE = "committee", _("Decided by the committee")
     NOTICE = "notice", _("Public notice")

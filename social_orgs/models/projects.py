@@ -19,7 +19,7 @@ class Funder(models.TextChoices):
 
 
 class ProjectStatus(models.TextChoices):
-    APPLIED = "applied", _("Applied")
+    APPLIED = "applied", _("Application received")
     REVIEWED = "reviewed", _("Reviewed")
     NOTICE = "notice", _("Public notice")
     CONTRACTED = "contracted", _("Contracted")

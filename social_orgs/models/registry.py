@@ -74,7 +74,7 @@ class Organisation(models.Model):
     # The evaluation grade in force (set by the evaluation services when a grade is granted or expires).
     evaluation_grade = models.PositiveSmallIntegerField(_("evaluation grade"), null=True, blank=True)
     grade_granted_on = models.DateField(_("grade granted on"), null=True, blank=True)
-    grade_valid_until = models.DateField(_("grade valid until"), null=True, blank=True)
+    grade_valid_until = models.DateField(_("evaluation grade valid until"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 

@@ -102,7 +102,7 @@ class ListingRule(VersionedRule):
 @audited
 class EvaluationRule(VersionedRule):
     registered_full_years = models.PositiveSmallIntegerField(_("registered at least (full years)"), default=2)
-    valid_years = models.PositiveSmallIntegerField(_("grade valid for (years)"), default=5)
+    valid_years = models.PositiveSmallIntegerField(_("evaluation grade valid for (years)"), default=5)
     upgrade_after_years = models.PositiveSmallIntegerField(_("upgrade may be sought after (years)"), default=2)
     notice_workdays = models.PositiveSmallIntegerField(_("public notice (working days)"), default=7)
     reminder_days = models.PositiveSmallIntegerField(_("expiry reminder (days before)"), default=90)

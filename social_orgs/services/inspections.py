@@ -111,7 +111,7 @@ def inspection_submit(
     )
     text = _("Report for %(year)s received") % {"year": year}
     if inspection.late:
-        text += " · " + _("late (due %(day)s)") % {"day": inspection_year.authority_due}
+        text += " · " + _("filed late (due %(day)s)") % {"day": inspection_year.authority_due}
     timeline(organisation, OrgEventKind.INSPECTION, text, acting_user)
     return inspection
 

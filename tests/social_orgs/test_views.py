@@ -118,3 +118,23 @@ def test_other_district_record_answers_404(client, caseworker_other_district):
     client.force_login(caseworker_other_district)
     org = make_organisation(COMMUNITIES[0])
     assert client.get(reverse("social_orgs:organisation_detail", args=[org.pk])).status_code == 404
+
+
+def test_registry_and_credit_list_exports_follow_the_filters(client, district_admin):
+    client.force_login(district_admin)
+    kept = make_organisation(COMMUNITIES[0], name="星海书法协会")
+    make_organisation(COMMUNITIES[1], name="星海围棋协会")
+    make_listing(COMMUNITIES[0], organisation=kept, status="listed", listed_on=dt.date(2026, 11, 3))
+    export = reverse("spreadsheets:export")
+
+    def body(params):
+        response = client.get(export, {**params, "format": "csv"})
+        assert response.status_code == 200
+        content = b"".join(response.streaming_content) if response.streaming else response.content
+        return content.decode("utf-8-sig")
+
+    registry = body({"kind": "social_orgs.organisations", "q": "书法"})
+    assert kept.credit_code in registry and "围棋" not in registry and registry.count("\n") == 2
+    lists = body({"kind": "social_orgs.listings", "status": "active"})
+    assert "星海书法协会" in lists and "2026-11-03" in lists
+    assert "kind=social_orgs.organisations" in client.get(reverse("social_orgs:organisation_list")).content.decode()
