@@ -17,6 +17,19 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 TEST_PASSWORD = "Test-passw0rd-portal"
+# The first test that touches the database also creates it: migrating ~100 migrations of four apps renders Django's
+# whole model graph once per operation (≈100 s on 2 cores, more when the machine is busy). That one setup gets this
+# limit instead of the 2-minute one; every other test keeps it.
+DATABASE_CREATION_TIMEOUT = 900
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        fixtures = getattr(item, "fixturenames", ())
+        if item.get_closest_marker("django_db") or {"db", "transactional_db", "django_db_setup"} & set(fixtures):
+            if not item.get_closest_marker("timeout"):
+                item.add_marker(pytest.mark.timeout(DATABASE_CREATION_TIMEOUT))
+            break
 
 
 @pytest.fixture(scope="session", autouse=True)
