@@ -109,15 +109,15 @@ def build(options) -> dict:
             INSERT INTO social_orgs_enforcementcase (organisation_id, group_name, division_id, case_number, source,
                 category, facts, step, filed_on, hearing_requested, statement, decisions, rectification_ordered,
                 created_at, served_on, decided_on, rectified)
-            SELECT o.id, '', o.division_id, 'B' || o.id, (ARRAY['inspection','complaint','referral'])[1 + o.id % 3],
-                   (ARRAY['illegal_profit','illegal_fees','outside_scope','no_activity','finance'])[1 + o.id % 5],
+            SELECT o.id, '', o.division_id, 'B' || o.id, (ARRAY['inspection','complaint','referral'])[1 + o.id %% 3],
+                   (ARRAY['illegal_profit','illegal_fees','outside_scope','no_activity','finance'])[1 + o.id %% 5],
                    '违规收费', (ARRAY['filed','investigating','notified','decided','served','executed','closed'])
-                   [1 + o.id % 7], date '2026-01-05' + (o.id % 300), false, '',
-                   CASE WHEN o.id % 7 >= 3 THEN ARRAY['warning']::varchar[] ELSE '{}'::varchar[] END,
-                   o.id % 2 = 0, now(),
-                   CASE WHEN o.id % 7 >= 4 THEN date '2026-01-20' + (o.id % 300) END,
-                   CASE WHEN o.id % 7 >= 3 THEN date '2026-01-15' + (o.id % 300) END,
-                   CASE WHEN o.id % 7 = 6 AND o.id % 2 = 0 THEN true END
+                   [1 + o.id %% 7], date '2026-01-05' + (o.id %% 300)::int, false, '',
+                   CASE WHEN o.id %% 7 >= 3 THEN ARRAY['warning']::varchar[] ELSE '{}'::varchar[] END,
+                   o.id %% 2 = 0, now(),
+                   CASE WHEN o.id %% 7 >= 4 THEN date '2026-01-20' + (o.id %% 300)::int END,
+                   CASE WHEN o.id %% 7 >= 3 THEN date '2026-01-15' + (o.id %% 300)::int END,
+                   CASE WHEN o.id %% 7 = 6 AND o.id %% 2 = 0 THEN true END
             FROM social_orgs_organisation o ORDER BY o.id LIMIT %s""",
             [options.cases],
         )
@@ -125,8 +125,8 @@ def build(options) -> dict:
             INSERT INTO social_orgs_listing (organisation_id, list_kind, ground, ground_text, source, status,
                 found_on, due_on, listed_on, end_reason, reference)
             SELECT o.id, 'abnormal', 'unreachable', '通过登记的住所无法与社会组织取得联系', 'manual', 'listed',
-                   date '2023-12-01' + (o.id % 1000), date '2023-12-08' + (o.id % 1000),
-                   date '2023-12-01' + (o.id % 1000), '', ''
+                   date '2023-12-01' + (o.id % 1000)::int, date '2023-12-08' + (o.id % 1000)::int,
+                   date '2023-12-01' + (o.id % 1000)::int, '', ''
             FROM social_orgs_organisation o WHERE o.id % 5 = 0""")
     analyze()
     counts = {}
@@ -256,7 +256,7 @@ def registry_import(user, rows: int) -> dict:
     for i in range(rows):
         digit = "123"[i % 3]
         rep = idnumbers.make("210202", dt.date(1960 + i % 30, 1 + i % 12, 1 + i % 28), i % 1000)
-        sheet.append([make_code(digit, "210202", f"I{i:07d}"), f"导入社会组织{i}", labels[digit], "中山区民政局",
+        sheet.append([make_code(digit, "210202", f"K{i:07d}"), f"导入社会组织{i}", labels[digit], "中山区民政局",
                       dt.date(2010, 1, 1) + dt.timedelta(days=i % 4000), "210202001001", f"王{i % 100}",
                       rep if i % 2 == 0 else "", "开展公益服务", i % 9])  # fmt: skip
     buffer = io.BytesIO()

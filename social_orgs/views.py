@@ -107,10 +107,13 @@ def organisation_edit(request, pk: int):
 def _organisation_context(request, organisation, **given):
     today = timezone.localdate()
     division = organisation.division_id
+    page = selectors.organisation_page(organisation=organisation)
+    names = selectors.category_names()
+    for case in page["cases"]:
+        case.category_name = names.get(case.category, case.category)
     return {
         "organisation": organisation,
-        **selectors.organisation_page(organisation=organisation),
-        "categories": selectors.category_names(),
+        **page,
         "can_write": may(request.user, roles=STAFF, division=division),
         "can_decide": may(request.user, roles=DECIDE, division=division),
         "evaluation_bars": services.evaluation_bars(organisation, today),
@@ -476,12 +479,14 @@ def evaluation_finalize(request, pk: int):
 def case_list(request):
     form = forms.CaseFilterForm(request.GET or None)
     page, query = paginate(request, selectors.case_list(user=request.user, **_filters(form)))
+    names = selectors.category_names()
+    for case in page:
+        case.category_name = names.get(case.category, case.category)
     return render(
         request,
         "social_orgs/case_list.html",
-        {"form": form, "page": page, "query": query, "categories": selectors.category_names(),
-         "can_write": may(request.user, roles=STAFF)},
-    )  # fmt: skip
+        {"form": form, "page": page, "query": query, "can_write": may(request.user, roles=STAFF)},
+    )
 
 
 @access(roles=STAFF)

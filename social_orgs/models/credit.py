@@ -31,7 +31,7 @@ class ListingSource(models.TextChoices):
     MANUAL = "manual", _("Entered by staff")
 
 
-@audited
+@audited(statement_level=True)  # proposed and escalated set-based, city-wide
 class Listing(models.Model):
     """One entry on a credit list. `found_on` is the day the ground arose; the entry is due within the rule's
     working days (`due_on`). Removal ends it; a later listing is a new row, so the clock restarts."""
@@ -64,7 +64,10 @@ class Listing(models.Model):
         verbose_name = _("credit listing")
         verbose_name_plural = _("credit listings")
         ordering = ["-found_on", "-id"]
-        indexes = [models.Index(fields=["status", "list_kind", "listed_on"], name="listing_status_kind")]
+        indexes = [
+            models.Index(fields=["status", "list_kind", "listed_on"], name="listing_status_kind"),
+            models.Index(fields=["-found_on", "-id"], name="listing_list_order"),
+        ]
         constraints = [
             # one open entry per organisation, list and ground: the set-based proposals are idempotent
             models.UniqueConstraint(

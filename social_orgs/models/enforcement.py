@@ -95,6 +95,7 @@ class EnforcementCase(models.Model):
         indexes = [
             models.Index(fields=["division"], name="enforcement_division", opclasses=["varchar_pattern_ops"]),
             models.Index(fields=["step", "filed_on"], name="enforcement_step_filed"),
+            models.Index(fields=["-filed_on", "-id"], name="enforcement_list_order"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -48,7 +48,7 @@ class Conclusion(models.TextChoices):
     FAILED = "failed", _("Not qualified")
 
 
-@audited
+@audited(statement_level=True)  # five years of reports arrive as imports
 class AnnualInspection(models.Model):
     organisation = models.ForeignKey(
         Organisation, verbose_name=_("organisation"), on_delete=models.CASCADE, related_name="inspections"
