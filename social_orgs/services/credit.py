@@ -19,6 +19,7 @@ from social_orgs.models import (
     ListingStatus,
     ListKind,
     Organisation,
+    OrganisationTimelineEntry,
     OrgEventKind,
 )
 from social_orgs.services.common import (
@@ -170,7 +171,8 @@ def listings_escalate(*, on: dt.date | None = None) -> int:
 
 
 def escalate_per_organisation(*, on: dt.date | None = None) -> int:
-    """The same escalation one organisation at a time through the ORM (the benchmark's side-by-side baseline)."""
+    """The same escalation one organisation at a time through the ORM, to the same end state (the entries, the
+    serious-list rows and the timeline): the benchmark's side-by-side baseline."""
     on = on or timezone.localdate()
     listing_rule = rule(ListingRule, on=on)
     ground = rule(ListingGround, on=on, code="abnormal_two_years")
@@ -192,5 +194,9 @@ def escalate_per_organisation(*, on: dt.date | None = None) -> int:
                     ground_text=ground.text, source=ListingSource.ESCALATION, status=ListingStatus.LISTED,
                     found_on=on, due_on=on, listed_on=on, escalated_from=listing, reference=listing.reference,
                 )  # fmt: skip
+            OrganisationTimelineEntry.objects.create(
+                organisation_id=listing.organisation_id, kind=OrgEventKind.LISTING,
+                text=f"{_('Moved to the serious-violation list')} · {ground.text}",
+            )  # fmt: skip
             n += 1
     return n
