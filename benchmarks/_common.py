@@ -102,3 +102,57 @@ def reset_people() -> None:
             )
         finally:
             cursor.execute("SET session_replication_role = origin")
+
+
+def scratch_database(suffix: str) -> str:
+    """DATABASE_URL of `<DATABASE_URL's name>_<suffix>`, dropped and created afresh (a benchmark's own database)."""
+    from urllib.parse import urlparse, urlunparse
+
+    import psycopg
+
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        sys.exit("set DATABASE_URL (the benchmark needs a real PostgreSQL server)")
+    parts = urlparse(url)
+    name = parts.path.lstrip("/") + "_" + suffix
+    admin = urlunparse(parts._replace(path="/postgres", scheme="postgresql"))
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return urlunparse(parts._replace(path=f"/{name}"))
+
+
+def page_timings(users, urls: list[tuple[str, str]], repeat: int = 30) -> list[dict]:
+    """p50/p95 and the query counts of each page for each user (Django test client, after one warm-up request)."""
+    import statistics
+    import time
+
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    rows = []
+    for user in users:
+        client = Client()
+        client.force_login(user)
+        for label, url in urls:
+            client.get(url)
+            times, queries = [], set()
+            for _ in range(repeat):
+                with CaptureQueriesContext(connection) as ctx:
+                    tick = time.perf_counter()
+                    response = client.get(url)
+                    times.append((time.perf_counter() - tick) * 1000)
+                assert response.status_code == 200, (url, response.status_code)
+                queries.add(len(ctx))
+            times.sort()
+            rows.append(
+                {
+                    "user": user.username,
+                    "page": label,
+                    "p50_ms": round(statistics.median(times), 1),
+                    "p95_ms": round(times[int(len(times) * 0.95) - 1], 1),
+                    "queries": sorted(queries),
+                }
+            )
+    return rows

@@ -35,22 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-
-def scratch_database() -> str:
-    from urllib.parse import urlparse, urlunparse
-
-    import psycopg
-
-    url = os.environ.get("DATABASE_URL")
-    if not url:
-        sys.exit("set DATABASE_URL (the benchmark needs a real PostgreSQL server)")
-    parts = urlparse(url)
-    name = parts.path.lstrip("/") + "_bench_eldercare"
-    admin = urlunparse(parts._replace(path="/postgres", scheme="postgresql"))
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return urlunparse(parts._replace(path=f"/{name}"))
+from _common import page_timings, scratch_database  # noqa: E402
 
 
 def build(options) -> dict:
@@ -144,10 +129,6 @@ def build(options) -> dict:
 
 
 def pages(users) -> list[dict]:
-    from django.db import connection
-    from django.test import Client
-    from django.test.utils import CaptureQueriesContext
-
     from eldercare.models import Facility
 
     institution = (
@@ -162,31 +143,7 @@ def pages(users) -> list[dict]:
         ("facility page", f"/eldercare/facilities/{institution.pk}/"),
         ("planning", "/eldercare/planning/"),
     ]
-    rows = []
-    for user in users:
-        client = Client()
-        client.force_login(user)
-        for label, url in urls:
-            client.get(url)
-            times, queries = [], set()
-            for _ in range(30):
-                with CaptureQueriesContext(connection) as ctx:
-                    tick = time.perf_counter()
-                    response = client.get(url)
-                    times.append((time.perf_counter() - tick) * 1000)
-                assert response.status_code == 200, (url, response.status_code)
-                queries.add(len(ctx))
-            times.sort()
-            rows.append(
-                {
-                    "user": user.username,
-                    "page": label,
-                    "p50_ms": round(statistics.median(times), 1),
-                    "p95_ms": round(times[int(len(times) * 0.95) - 1], 1),
-                    "queries": sorted(queries),
-                }
-            )
-    return rows
+    return page_timings(users, urls)
 
 
 def subsidy_lists() -> dict:
@@ -326,7 +283,7 @@ def main() -> None:
     parser.add_argument("--services", type=int, default=2_000_000)
     parser.add_argument("--import-rows", type=int, default=100_000)
     options = parser.parse_args()
-    os.environ["DATABASE_URL"] = scratch_database()
+    os.environ["DATABASE_URL"] = scratch_database("bench_eldercare")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dalian_minzheng.settings")
     os.environ["CONN_MAX_AGE"] = "0"
     os.environ.setdefault("MEDIA_ROOT", str(ROOT / "var" / "bench-media"))

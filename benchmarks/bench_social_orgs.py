@@ -25,7 +25,6 @@ import datetime as dt
 import io
 import json
 import os
-import statistics
 import subprocess
 import sys
 import time
@@ -34,24 +33,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from _common import page_timings, scratch_database  # noqa: E402
+
 TYPES = [("association", "1"), ("service_org", "2"), ("foundation", "3")]
-
-
-def scratch_database() -> str:
-    from urllib.parse import urlparse, urlunparse
-
-    import psycopg
-
-    url = os.environ.get("DATABASE_URL")
-    if not url:
-        sys.exit("set DATABASE_URL (the benchmark needs a real PostgreSQL server)")
-    parts = urlparse(url)
-    name = parts.path.lstrip("/") + "_bench_social_orgs"
-    admin = urlunparse(parts._replace(path="/postgres", scheme="postgresql"))
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return urlunparse(parts._replace(path=f"/{name}"))
 
 
 def build(options) -> dict:
@@ -139,10 +124,6 @@ def build(options) -> dict:
 
 
 def pages(users) -> list[dict]:
-    from django.db import connection
-    from django.test import Client
-    from django.test.utils import CaptureQueriesContext
-
     from social_orgs.models import Organisation
 
     org = Organisation.objects.filter(division__code__startswith="210202", cases__isnull=False).order_by("id").first()
@@ -157,25 +138,7 @@ def pages(users) -> list[dict]:
         ("overview", "/social-orgs/"),
         ("organisation page", f"/social-orgs/organisations/{org.pk}/"),
     ]
-    rows = []
-    for user in users:
-        client = Client()
-        client.force_login(user)
-        for label, url in urls:
-            client.get(url)
-            times, queries = [], set()
-            for _ in range(30):
-                with CaptureQueriesContext(connection) as ctx:
-                    tick = time.perf_counter()
-                    response = client.get(url)
-                    times.append((time.perf_counter() - tick) * 1000)
-                assert response.status_code == 200, (url, response.status_code)
-                queries.add(len(ctx))
-            times.sort()
-            p95 = times[int(len(times) * 0.95) - 1]
-            rows.append({"user": user.username, "page": label, "p50_ms": round(statistics.median(times), 1),
-                         "p95_ms": round(p95, 1), "queries": sorted(queries)})  # fmt: skip
-    return rows
+    return page_timings(users, urls)
 
 
 def missing_filers(user) -> dict:
@@ -285,7 +248,7 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=3000)
     parser.add_argument("--import-rows", type=int, default=10_000)
     options = parser.parse_args()
-    os.environ["DATABASE_URL"] = scratch_database()
+    os.environ["DATABASE_URL"] = scratch_database("bench_social_orgs")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dalian_minzheng.settings")
     os.environ["CONN_MAX_AGE"] = "0"
     os.environ.setdefault("MEDIA_ROOT", str(ROOT / "var" / "bench-media"))
