@@ -89,9 +89,7 @@ def organisation_page(*, organisation: Organisation) -> dict:
         "evaluations": list(organisation.evaluations.all()[:20]),
         "cases": list(organisation.cases.all()[:50]),
         "projects": list(organisation.projects.annotate(paid=Sum("payments__amount"))[:50]),
-        "deregistration": getattr(organisation, "deregistration", None)
-        if hasattr(organisation, "deregistration")
-        else None,
+        "deregistration": getattr(organisation, "deregistration", None),  # a missing one raises AttributeError
         "restricted": list(organisation.restricted_persons.select_related("person")),
     }
 
@@ -140,7 +138,7 @@ def inspection_progress(*, user, years: list[InspectionYear]) -> list[YearProgre
     """Per open year: how many must file, filed, late, concluded by conclusion — one grouped query for all years."""
     if not years:
         return []
-    prefix = (scope_prefix(user) or "") + "%" if scope_prefix(user) is not None else None
+    prefix = scope_prefix(user)
     if prefix is None:
         return []
     with connection.cursor() as cursor:
@@ -156,7 +154,7 @@ def inspection_progress(*, user, years: list[InspectionYear]) -> list[YearProgre
             JOIN social_orgs_organisation o ON {REQUIRED_SQL} AND o.division_id LIKE %s
             LEFT JOIN social_orgs_annualinspection i ON i.inspection_year_id = y.id AND i.organisation_id = o.id
             WHERE y.id = ANY(%s) GROUP BY y.id""",
-            [prefix, [y.pk for y in years]],
+            [prefix + "%", [y.pk for y in years]],
         )
         rows = {r[0]: r[1:] for r in cursor.fetchall()}
     return [YearProgress(y, *rows.get(y.pk, (0,) * 7)) for y in years]
@@ -306,8 +304,7 @@ class Campaign:
 
     @property
     def rectification_rate(self) -> int | None:
-        verified = self.rectified + self.not_rectified
-        return round(100 * self.rectified / self.ordered) if self.ordered else None if not verified else 0
+        return round(100 * self.rectified / self.ordered) if self.ordered else None
 
 
 def campaign(*, user, year: int) -> Campaign:
